@@ -1,0 +1,86 @@
+"""Hàng Chờ server: the Flask application factory.
+
+`create_app()` wires one Runtime (settings, database, clock, Socket.IO publisher) and registers the
+API, the realtime handlers, the staff pages and the kiosk/ and display/ blueprints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from importlib import import_module
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+logger = logging.getLogger(__name__)
+
+# Blueprints of other top-level packages and server sub-packages, registered when they exist.
+# Each module exposes `blueprint` and may expose `init_app(app)`.
+OPTIONAL_BLUEPRINTS = (
+    "kiosk.views",
+    "kiosk.rating.views",
+    "display.views",
+    "server.console.views",
+    "server.dashboard.views",
+    "server.admin.views",
+)
+
+
+def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None) -> Flask:
+    from server.api import api
+    from server.api.errors import register_error_handlers
+    from server.auth.access import enforce_access
+    from server.db import make_engine, make_session_factory
+    from server.i18n import init_i18n
+    from server.pages import pages
+    from server.queue.clock import SystemClock
+    from server.realtime import SocketIOPublisher, init_realtime, socketio
+    from server.runtime import EXTENSION_KEY, Runtime, close_db_session
+    from server.settings import load_settings
+
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(
+        SECRET_KEY=settings.effective_secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.token_ttl_hours),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    enrichers: list = []
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        publisher=SocketIOPublisher(socketio, enrichers),
+        event_enrichers=enrichers,
+    )
+    app.extensions[EXTENSION_KEY] = runtime
+    init_i18n(app)
+    register_error_handlers(app)
+    app.before_request(enforce_access)
+    app.teardown_appcontext(close_db_session)
+    app.register_blueprint(api)
+    app.register_blueprint(pages)
+    for module_name in OPTIONAL_BLUEPRINTS:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name and module_name.startswith(missing.name):
+                continue
+            raise
+        app.register_blueprint(module.blueprint)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+    init_realtime(app)
+    return app
+
+
+from server.queue.clock import Clock  # noqa: E402  (for the annotations above)
+from server.settings import Settings  # noqa: E402

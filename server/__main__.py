@@ -1,0 +1,4 @@
+"""`python -m server …`: see server/cli.py."""
+from server.cli import cli
+
+cli()

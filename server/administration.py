@@ -1,0 +1,276 @@
+"""Setting a centre up: fields, counters, staff and devices, with an audit entry for every change.
+
+The command line and the admin pages both call these functions, so both check the same things.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import errors
+from server.auth.secrets import digest, hash_password, new_device_key, new_password
+from server.models import (
+    AuditEntry,
+    Centre,
+    Counter,
+    CounterService,
+    Device,
+    DeviceKind,
+    PriorityCategory,
+    Service,
+    Site,
+    Staff,
+    StaffRole,
+    WorkingSession,
+)
+
+
+def audit(session: Session, staff_id: int | None, site_id: int | None, action: str, entity: str, entity_id: Any,
+          before: dict[str, Any] | None, after: dict[str, Any] | None, now: dt.datetime) -> None:
+    session.add(AuditEntry(site_id=site_id, staff_id=staff_id, action=action, entity=entity, entity_id=str(entity_id),
+                           before=before or {}, after=after or {}, created_at=now))
+
+
+def create_centre_and_site(session: Session, centre_name: str, site_name: str, now: dt.datetime,
+                           centre_code: str = "TT1", site_code: str = "DT1", timezone: str = "Asia/Ho_Chi_Minh",
+                           province: str = "") -> Site:
+    centre = Centre(code=centre_code, name=centre_name, province=province)
+    site = Site(centre=centre, code=site_code, name=site_name, timezone=timezone, settings={})
+    session.add_all([centre, site])
+    session.flush()
+    audit(session, None, site.id, "create", "site", site.id, None, {"centre": centre_name, "site": site_name}, now)
+    return site
+
+
+def create_staff(session: Session, username: str, role: str, now: dt.datetime, *, site_id: int | None,
+                 full_name: str = "", title: str = "", password: str | None = None, password_hash: str | None = None,
+                 by_staff_id: int | None = None) -> tuple[Staff, str | None]:
+    """Create a staff account; returns the generated password when none was given (shown once)."""
+    username = username.strip().lower()
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        raise errors.ValidationFailed(fields={"username": "letters, digits, . and _ only"})
+    if role not in {r.value for r in StaffRole}:
+        raise errors.ValidationFailed(fields={"role": "admin, supervisor, clerk or inspector"})
+    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise errors.ValidationFailed(fields={"username": "already taken"})
+    generated = None
+    if password_hash is None:
+        if password is None:
+            generated = password = new_password()
+        if len(password) < 4:
+            raise errors.ValidationFailed(fields={"password": "too short"})
+        password_hash = hash_password(password)
+    staff = Staff(site_id=site_id, username=username, full_name=full_name, title=title, role=StaffRole(role),
+                  password_hash=password_hash, active=True, created_at=now)
+    session.add(staff)
+    session.flush()
+    audit(session, by_staff_id, site_id, "create", "staff", staff.id, None,
+          {"username": username, "role": role, "full_name": full_name}, now)
+    return staff, generated
+
+
+def create_device(session: Session, site_id: int, kind: str, name: str, now: dt.datetime, *,
+                  counter_id: int | None = None, key: str | None = None, settings: dict[str, Any] | None = None,
+                  by_staff_id: int | None = None) -> tuple[Device, str]:
+    """Register a device and return its key (shown once; only a hash is kept)."""
+    if kind not in {k.value for k in DeviceKind}:
+        raise errors.ValidationFailed(fields={"kind": "kiosk, display, rating_terminal or bridge"})
+    if kind == DeviceKind.RATING_TERMINAL.value and counter_id is None:
+        raise errors.ValidationFailed(fields={"counter_id": "a rating terminal belongs to a counter"})
+    if counter_id is not None:
+        counter = session.get(Counter, counter_id)
+        if counter is None or counter.site_id != site_id:
+            raise errors.CounterNotFound()
+    key = key or new_device_key()
+    device = Device(site_id=site_id, kind=DeviceKind(kind), name=name, key_hash=digest(key), key_hint=key[-4:],
+                    counter_id=counter_id, settings=settings or {}, created_at=now)
+    session.add(device)
+    session.flush()
+    audit(session, by_staff_id, site_id, "create", "device", device.id, None,
+          {"kind": kind, "name": name, "counter_id": counter_id}, now)
+    return device, key
+
+
+def rotate_device_key(session: Session, device: Device, now: dt.datetime, by_staff_id: int | None = None) -> str:
+    key = new_device_key()
+    device.key_hash = digest(key)
+    device.key_hint = key[-4:]
+    device.revoked_at = None
+    audit(session, by_staff_id, device.site_id, "rotate_key", "device", device.id, None, {"key_hint": device.key_hint}, now)
+    return key
+
+
+def revoke_device(session: Session, device: Device, now: dt.datetime, by_staff_id: int | None = None) -> None:
+    device.revoked_at = now
+    audit(session, by_staff_id, device.site_id, "revoke", "device", device.id, None, {"revoked_at": now.isoformat()}, now)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    code: str
+    name: str
+    name_en: str = ""
+    group_name: str = ""
+    number_prefix: str = ""
+    number_start: int = 1
+    number_end: int = 9999
+    number_width: int = 0
+    daily_quota: int | None = None
+    average_service_s: int = 300
+    position: int = 0
+
+
+def create_field(session: Session, site_id: int, spec: FieldSpec, now: dt.datetime, by_staff_id: int | None = None) -> Service:
+    problems = validate_field(spec)
+    if problems:
+        raise errors.ValidationFailed(fields=problems)
+    if session.scalar(select(Service.id).where(Service.site_id == site_id, Service.code == spec.code)) is not None:
+        raise errors.ValidationFailed(fields={"code": f"{spec.code} already exists"})
+    service = Service(site_id=site_id, code=spec.code, name=spec.name, name_en=spec.name_en, group_name=spec.group_name,
+                      number_prefix=spec.number_prefix, number_start=spec.number_start, number_end=spec.number_end,
+                      number_width=spec.number_width, daily_quota=spec.daily_quota,
+                      average_service_s=spec.average_service_s, active=True, position=spec.position)
+    session.add(service)
+    session.flush()
+    audit(session, by_staff_id, site_id, "create", "service", service.id, None, field_dict(service), now)
+    return service
+
+
+def validate_field(spec: FieldSpec) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not spec.code or len(spec.code) > 32:
+        problems["code"] = "required, at most 32 characters"
+    if not spec.name.strip():
+        problems["name"] = "required"
+    if spec.number_start < 0 or spec.number_end < spec.number_start:
+        problems["number_end"] = "the range must not be empty"
+    if spec.number_width < 0 or spec.number_width > 8:
+        problems["number_width"] = "0–8"
+    if len(spec.number_prefix) > 8 or any(not (c.isascii() and c.isalpha()) for c in spec.number_prefix):
+        problems["number_prefix"] = "ASCII letters only, at most 8"
+    if spec.daily_quota is not None and spec.daily_quota < 1:
+        problems["daily_quota"] = "at least 1, or empty for none"
+    return problems
+
+
+def field_dict(service: Service) -> dict[str, Any]:
+    return {"code": service.code, "name": service.name, "name_en": service.name_en, "group_name": service.group_name,
+            "number_prefix": service.number_prefix, "number_start": service.number_start,
+            "number_end": service.number_end, "number_width": service.number_width,
+            "daily_quota": service.daily_quota, "active": service.active, "position": service.position}
+
+
+CSV_COLUMNS = ("code", "name", "name_en", "group", "prefix", "start", "end", "width", "quota", "average_service_s")
+
+
+def parse_field_catalogue(text: str) -> list[FieldSpec]:
+    """Read a field catalogue CSV (UTF-8, header row; `code,name` required). Raises on the first bad row,
+    naming it, so an import is all or nothing."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None or not {"code", "name"} <= {f.strip() for f in reader.fieldnames}:
+        raise errors.ValidationFailed(fields={"csv": "header must include code,name"})
+    specs: list[FieldSpec] = []
+    seen: set[str] = set()
+    for line_number, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        try:
+            spec = FieldSpec(
+                code=row["code"], name=row["name"], name_en=row.get("name_en", ""), group_name=row.get("group", ""),
+                number_prefix=row.get("prefix", ""), number_start=int(row.get("start") or 1),
+                number_end=int(row.get("end") or 9999), number_width=int(row.get("width") or 0),
+                daily_quota=int(row["quota"]) if row.get("quota") else None,
+                average_service_s=int(row.get("average_service_s") or 300), position=len(specs),
+            )
+        except ValueError:
+            raise errors.ValidationFailed(fields={f"line {line_number}": "numbers expected in start/end/width/quota"}) from None
+        problems = validate_field(spec)
+        if spec.code in seen:
+            problems["code"] = f"{spec.code} appears twice"
+        if problems:
+            raise errors.ValidationFailed(fields={f"line {line_number}.{k}": v for k, v in problems.items()})
+        seen.add(spec.code)
+        specs.append(spec)
+    return specs
+
+
+def import_field_catalogue(session: Session, site_id: int, text: str, now: dt.datetime,
+                           by_staff_id: int | None = None) -> tuple[int, int]:
+    """Create new fields and update existing ones (matched by code). Returns (created, updated)."""
+    created = updated = 0
+    existing = {s.code: s for s in session.scalars(select(Service).where(Service.site_id == site_id))}
+    offset = len(existing)
+    for index, spec in enumerate(parse_field_catalogue(text)):
+        service = existing.get(spec.code)
+        if service is None:
+            create_field(session, site_id, FieldSpec(**{**spec.__dict__, "position": offset + index}), now, by_staff_id)
+            created += 1
+            continue
+        before = field_dict(service)
+        service.name, service.name_en, service.group_name = spec.name, spec.name_en, spec.group_name
+        service.number_prefix, service.number_start, service.number_end = spec.number_prefix, spec.number_start, spec.number_end
+        service.number_width, service.daily_quota = spec.number_width, spec.daily_quota
+        service.average_service_s = spec.average_service_s
+        audit(session, by_staff_id, site_id, "update", "service", service.id, before, field_dict(service), now)
+        updated += 1
+    return created, updated
+
+
+def create_counter(session: Session, site_id: int, number: int, service_ids: Iterable[int], now: dt.datetime, *,
+                   name: str = "", by_staff_id: int | None = None) -> Counter:
+    if number < 1:
+        raise errors.ValidationFailed(fields={"number": "at least 1"})
+    if session.scalar(select(Counter.id).where(Counter.site_id == site_id, Counter.number == number)) is not None:
+        raise errors.ValidationFailed(fields={"number": f"counter {number} already exists"})
+    counter = Counter(site_id=site_id, number=number, name=name or f"Quầy {number}")
+    set_counter_services(session, counter, list(service_ids))
+    session.add(counter)
+    session.flush()
+    audit(session, by_staff_id, site_id, "create", "counter", counter.id, None,
+          {"number": number, "service_ids": list(counter.service_ids)}, now)
+    return counter
+
+
+def set_counter_services(session: Session, counter: Counter, service_ids: list[int]) -> None:
+    """The ordered list of fields a counter serves (first = served first)."""
+    if len(set(service_ids)) != len(service_ids):
+        raise errors.ValidationFailed(fields={"service_ids": "a field is listed twice"})
+    for service_id in service_ids:
+        service = session.get(Service, service_id)
+        if service is None or service.site_id != counter.site_id:
+            raise errors.ServiceNotFound()
+    counter.service_links = [CounterService(service_id=sid, position=index) for index, sid in enumerate(service_ids)]
+
+
+def create_priority_category(session: Session, site_id: int, code: str, name: str, now: dt.datetime, *,
+                             name_en: str = "", level: int = 1, position: int = 0) -> PriorityCategory:
+    category = PriorityCategory(site_id=site_id, code=code, name=name, name_en=name_en, level=level, position=position)
+    session.add(category)
+    session.flush()
+    audit(session, None, site_id, "create", "priority_category", category.id, None, {"code": code, "name": name}, now)
+    return category
+
+
+def set_working_hours(session: Session, site_id: int, periods: list[tuple[int, dt.time, dt.time]], now: dt.datetime,
+                      by_staff_id: int | None = None) -> None:
+    for weekday, opens, closes in periods:
+        if not 0 <= weekday <= 6 or closes <= opens:
+            raise errors.ValidationFailed(fields={"hours": f"bad session {weekday} {opens}-{closes}"})
+    for row in session.scalars(select(WorkingSession).where(WorkingSession.site_id == site_id)):
+        session.delete(row)
+    for weekday, opens, closes in periods:
+        session.add(WorkingSession(site_id=site_id, weekday=weekday, opens_at=opens, closes_at=closes))
+    audit(session, by_staff_id, site_id, "update", "working_hours", site_id, None,
+          {"periods": [[w, o.isoformat(), c.isoformat()] for w, o, c in periods]}, now)
+
+
+def first_site(session: Session) -> Site:
+    site = session.scalar(select(Site).order_by(Site.id).limit(1))
+    if site is None:
+        raise errors.NotFound(message=errors.N_("No site exists yet. Run the demo seed or `python -m server init`."))
+    return site

@@ -1,0 +1,60 @@
+"""Request bodies and query strings validated by pydantic models; the same models feed the OpenAPI document."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from server import errors
+
+M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., object])
+DOC_ATTRIBUTE = "_hangcho_doc"
+
+
+def _fields_of(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"]) or "body"
+        fields[location] = problem["msg"]
+    return fields
+
+
+def json_body(model: type[M]) -> M:
+    """The request's JSON parsed into `model`; malformed JSON → 400, wrong fields → 422."""
+    if not request.is_json:
+        raise errors.BadRequest()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise errors.BadRequest()
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise errors.ValidationFailed(fields=_fields_of(error)) from None
+
+
+def query_args(model: type[M]) -> M:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        raise errors.ValidationFailed(fields=_fields_of(error)) from None
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    responses: dict[int, str | type[BaseModel]] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+
+def documented(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+               responses: dict[int, Any] | None = None, tags: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Attach what the OpenAPI document says about a route."""
+    def decorate(view: F) -> F:
+        setattr(view, DOC_ATTRIBUTE, RouteDoc(summary, body, query, responses or {}, tags))
+        return view
+    return decorate

@@ -1,0 +1,99 @@
+"""Turn a presented credential (log-in token, device key) into an Actor, and log staff in and out."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import deque
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server import errors
+from server.auth.secrets import digest, hash_password, new_login_token, password_needs_rehash, verify_password
+from server.models import Device, Staff, StaffToken
+from server.queue.actors import Actor
+
+# A hash of a password nobody has, so a wrong username costs as much time as a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def staff_actor(staff: Staff) -> Actor:
+    return Actor(kind="staff", id=staff.id, site_id=staff.site_id, role=staff.role.value, name=staff.full_name or staff.username)
+
+
+def device_actor(device: Device) -> Actor:
+    return Actor(kind="device", id=device.id, site_id=device.site_id, role=device.kind.value,
+                 counter_id=device.counter_id, name=device.name)
+
+
+def actor_for_credential(session: Session, credential: str, now: dt.datetime) -> Actor | None:
+    """A staff log-in token or a device key; None when it matches nothing valid."""
+    if not credential:
+        return None
+    hashed = digest(credential)
+    if credential.startswith("hcs_"):
+        token = session.scalar(select(StaffToken).where(StaffToken.token_hash == hashed))
+        if token is None or token.revoked_at is not None or token.expires_at <= now or not token.staff.active:
+            return None
+        return staff_actor(token.staff)
+    device = session.scalar(select(Device).where(Device.key_hash == hashed))
+    if device is None or device.revoked_at is not None:
+        return None
+    return device_actor(device)
+
+
+class LoginThrottle:
+    """Slows down password guessing: at most `limit` failures per username and address per window."""
+
+    def __init__(self, limit: int = 10, window_s: float = 300.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        with self._lock:
+            recent = self._recent(key)
+            if len(recent) >= self.limit:
+                raise errors.TooManyLoginAttempts()
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(time.monotonic())
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def _recent(self, key: str) -> deque[float]:
+        queue = self._failures.setdefault(key, deque())
+        cutoff = time.monotonic() - self.window_s
+        while queue and queue[0] < cutoff:
+            queue.popleft()
+        return queue
+
+
+def log_in(session: Session, username: str, password: str, now: dt.datetime, ttl_hours: int) -> tuple[Staff, str]:
+    """Check the password and create a log-in token (returned once, stored hashed)."""
+    staff = session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
+    if staff is None or not staff.active:
+        verify_password(_DUMMY_HASH, password)
+        raise errors.InvalidCredentials()
+    if not verify_password(staff.password_hash, password):
+        raise errors.InvalidCredentials()
+    if password_needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    token = new_login_token()
+    session.add(StaffToken(staff_id=staff.id, token_hash=digest(token), created_at=now,
+                           expires_at=now + dt.timedelta(hours=ttl_hours)))
+    staff.last_login_at = now
+    session.commit()
+    return staff, token
+
+
+def log_out(session: Session, credential: str, now: dt.datetime) -> None:
+    token = session.scalar(select(StaffToken).where(StaffToken.token_hash == digest(credential)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = now
+        session.commit()

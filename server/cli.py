@@ -1,0 +1,302 @@
+"""Command line: `python -m server <command>`. Every command reads the same HANGCHO_* settings."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from server import administration
+from server.db import make_engine, make_session_factory
+from server.demo import database_is_empty, seed_demo
+from server.errors import HangChoError
+from server.migrate import upgrade
+from server.models import Counter, Service
+from server.queue.clock import SystemClock
+from server.queue.service import QueueService
+from server.settings import PROJECT_ROOT, VAR_DIR, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _session(settings: Settings):  # type: ignore[no-untyped-def]
+    return make_session_factory(make_engine(settings.database_url))()
+
+
+def _now() -> dt.datetime:
+    return SystemClock().now()
+
+
+def _fail(error: HangChoError) -> None:
+    details = error.details()
+    raise click.ClickException(f"{error.code}: {error.message % error.params if error.params else error.message}"
+                               + (f" {json.dumps(details, ensure_ascii=False)}" if details else ""))
+
+
+@click.group()
+def cli() -> None:
+    """Hàng Chờ: queue tickets and citizen ratings for one-stop centres."""
+    logging.basicConfig(level=os.environ.get("HANGCHO_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    click.echo(f"database at the newest schema: {settings.database_url.split('@')[-1]}")
+
+
+@cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a site.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Create the demo centre (demo passwords and keys only with HANGCHO_DEMO=1)."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    session = _session(settings)
+    if not database_is_empty(session):
+        if if_empty:
+            click.echo("database already has a site; demo seed skipped")
+            return
+        raise click.ClickException("the database already has a site")
+    result = seed_demo(session, _now(), demo_mode=settings.demo)
+    click.echo(json.dumps({"passwords": result.passwords, "device_keys": result.device_keys}, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.option("--centre", "centre_name", required=True, help="e.g. Trung tâm Phục vụ hành chính công xã …")
+@click.option("--site", "site_name", default="Trụ sở chính", show_default=True)
+@click.option("--timezone", default="Asia/Ho_Chi_Minh", show_default=True)
+def init(centre_name: str, site_name: str, timezone: str) -> None:
+    """Start a real (non-demo) install: a centre, a site and an admin with a generated password, shown once."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    session = _session(settings)
+    if not database_is_empty(session):
+        raise click.ClickException("the database already has a site")
+    now = _now()
+    site = administration.create_centre_and_site(session, centre_name, site_name, now, timezone=timezone)
+    _, password = administration.create_staff(session, "admin", "admin", now, site_id=site.id, full_name="Quản trị hệ thống")
+    session.commit()
+    click.echo(f"site {site.id} created. admin password (shown once): {password}")
+
+
+@cli.command("create-staff")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "clerk", "inspector"]), required=True)
+@click.option("--full-name", default="")
+@click.option("--title", default="", help="chức danh, shown on the rating terminal")
+@click.option("--password", default=None, help="omit to generate one (shown once)")
+def create_staff(username: str, role: str, full_name: str, title: str, password: str | None) -> None:
+    """Create a staff account."""
+    session = _session(load_settings())
+    try:
+        site = administration.first_site(session)
+        staff, generated = administration.create_staff(session, username, role, _now(), site_id=site.id,
+                                                       full_name=full_name, title=title, password=password)
+        session.commit()
+    except HangChoError as error:
+        _fail(error)
+    click.echo(f"staff {staff.username} ({role}) created" + (f"; password (shown once): {generated}" if generated else ""))
+
+
+@cli.command("create-device")
+@click.option("--kind", type=click.Choice(["kiosk", "display", "rating_terminal", "bridge"]), required=True)
+@click.option("--name", required=True)
+@click.option("--counter", "counter_number", type=int, default=None, help="counter number (rating terminals)")
+def create_device(kind: str, name: str, counter_number: int | None) -> None:
+    """Register a device and print its key once."""
+    session = _session(load_settings())
+    try:
+        site = administration.first_site(session)
+        counter_id = None
+        if counter_number is not None:
+            counter_id = session.scalar(select(Counter.id).where(Counter.site_id == site.id, Counter.number == counter_number))
+            if counter_id is None:
+                raise click.ClickException(f"no counter {counter_number}")
+        device, key = administration.create_device(session, site.id, kind, name, _now(), counter_id=counter_id)
+        session.commit()
+    except HangChoError as error:
+        _fail(error)
+    click.echo(f"device {device.id} ({kind}) created. key (shown once): {key}")
+
+
+@cli.command("create-field")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--name-en", default="")
+@click.option("--group", "group_name", default="")
+@click.option("--prefix", default="", help="letter prefix, e.g. A for A001")
+@click.option("--start", type=int, default=1, show_default=True)
+@click.option("--end", type=int, default=9999, show_default=True)
+@click.option("--width", type=int, default=0, help="zero padding, e.g. 3 for A005")
+@click.option("--quota", type=int, default=None, help="tickets per day")
+def create_field(code: str, name: str, name_en: str, group_name: str, prefix: str, start: int, end: int,
+                 width: int, quota: int | None) -> None:
+    """Create a field (lĩnh vực) with its number format."""
+    session = _session(load_settings())
+    try:
+        site = administration.first_site(session)
+        position = len(session.scalars(select(Service.id).where(Service.site_id == site.id)).all())
+        service = administration.create_field(session, site.id, administration.FieldSpec(
+            code, name, name_en, group_name, prefix, start, end, width, quota, 300, position), _now())
+        session.commit()
+    except HangChoError as error:
+        _fail(error)
+    click.echo(f"field {service.code} created (id {service.id})")
+
+
+@cli.command("create-counter")
+@click.option("--number", type=int, required=True)
+@click.option("--fields", required=True, help="field codes in calling order, comma-separated")
+@click.option("--name", default="")
+def create_counter(number: int, fields: str, name: str) -> None:
+    """Create a counter serving the given fields, in order."""
+    session = _session(load_settings())
+    try:
+        site = administration.first_site(session)
+        codes = [code.strip() for code in fields.split(",") if code.strip()]
+        by_code = {s.code: s.id for s in session.scalars(select(Service).where(Service.site_id == site.id))}
+        unknown = [code for code in codes if code not in by_code]
+        if unknown:
+            raise click.ClickException("unknown field code(s): " + ", ".join(unknown))
+        counter = administration.create_counter(session, site.id, number, [by_code[c] for c in codes], _now(), name=name)
+        session.commit()
+    except HangChoError as error:
+        _fail(error)
+    click.echo(f"counter {counter.number} created (id {counter.id})")
+
+
+@cli.command("import-fields")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_fields(csv_file: Path) -> None:
+    """Import a field catalogue CSV (code,name[,name_en,group,prefix,start,end,width,quota,average_service_s])."""
+    session = _session(load_settings())
+    try:
+        site = administration.first_site(session)
+        created, updated = administration.import_field_catalogue(session, site.id, csv_file.read_text("utf-8"), _now())
+        session.commit()
+    except HangChoError as error:
+        session.rollback()
+        _fail(error)
+    click.echo(f"{created} field(s) created, {updated} updated")
+
+
+@cli.command("expire-day")
+def expire_day() -> None:
+    """Expire tickets left open from earlier business days (the server also does this by itself)."""
+    settings = load_settings()
+    session = _session(settings)
+    site = administration.first_site(session)
+    count = QueueService(session).expire_previous_days(site.id)
+    click.echo(f"{count} ticket(s) expired")
+
+
+@cli.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+def serve(host: str | None, port: int | None) -> None:
+    """Run the server (no migration, no seed)."""
+    from server import create_app
+    from server.serve import serve as run_server
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = load_settings(**overrides)
+    run_server(create_app(settings), settings.host, settings.port)
+
+
+@cli.command()
+def demo() -> None:
+    """What `make run` does: migrate, seed the demo when empty, start the server and the simulated devices."""
+    os.environ.setdefault("HANGCHO_DEMO", "1")
+    settings = load_settings()
+    upgrade(settings.database_url)
+    session = _session(settings)
+    seeded = None
+    if database_is_empty(session):
+        seeded = seed_demo(session, _now(), demo_mode=settings.demo)
+    session.close()
+    env = dict(os.environ)
+    server = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=env, cwd=PROJECT_ROOT)
+    children = [server]
+    _wait_for_health(settings.base_url)
+    if settings.bridge.lower() != "off":
+        children += _start_simulated_devices(settings)
+    _print_welcome(settings, seeded)
+
+    def stop(*_args: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while server.poll() is None:
+        time.sleep(0.5)
+    stop()
+
+
+def _wait_for_health(base_url: str, timeout_s: float = 30) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base_url + "/api/v1/health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise click.ClickException(f"the server did not answer at {base_url}")
+
+
+def _start_simulated_devices(settings: Settings) -> list[subprocess.Popen]:
+    """The simulated printer, LED displays and keypads on pty pairs, and a bridge driving them."""
+    device_map = VAR_DIR / "devices.json"
+    device_map.unlink(missing_ok=True)
+    sim = subprocess.Popen([sys.executable, "-m", "hardware.sim", "--write-device-map", str(device_map)],
+                           cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while not device_map.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not device_map.exists():
+        logger.error("the device simulator did not start; continuing without the bridge")
+        return [sim]
+    bridge = subprocess.Popen([sys.executable, "-m", "hardware.bridge", "--server", settings.base_url,
+                               "--key", "demo-bridge-1", "--device-map", str(device_map)], cwd=PROJECT_ROOT)
+    return [sim, bridge]
+
+
+def _print_welcome(settings: Settings, seeded: object) -> None:
+    base = settings.base_url
+    lines = [
+        "",
+        "Hàng Chờ is running.",
+        f"  Kiosk (take a number):   {base}/kiosk?key=demo-kiosk-1",
+        f"  Hall display + voice:    {base}/display/hall?key=demo-display-1",
+        f"  Counter display (1):     {base}/display/counter/1?key=demo-display-1",
+        f"  Rating terminal (1):     {base}/rating/1?key=demo-rating-1",
+        f"  Counter console:         {base}/counter     (canbo1 … canbo4 / demo)",
+        f"  Dashboard and reports:   {base}/dashboard   (giamsat / demo; thanhtra / demo read-only)",
+        f"  Administration:          {base}/admin       (admin / demo)",
+        f"  API and OpenAPI:         {base}/api/v1/openapi.json",
+        "  Devices: demo-kiosk-1, demo-display-1, demo-rating-<counter id>, demo-bridge-1"
+        + ("" if settings.bridge.lower() != "off" else " (bridge off: HANGCHO_BRIDGE=off)"),
+        "  Stop with Ctrl+C.",
+        "",
+    ]
+    click.echo("\n".join(lines))

@@ -1,0 +1,245 @@
+"""Exceptions with meaning. Each carries a stable code, an HTTP status and a message template.
+
+The templates are English msgids of the i18n catalogue (marked with `N_` for extraction) and are
+translated — Vietnamese by default — only where the error is shown (server/api/errors.py), so the
+domain core stays free of Flask. Parameters fill `%(name)s` placeholders after translation.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue without translating it here."""
+    return message
+
+
+class HangChoError(Exception):
+    """Base of every error that is answered to a user as `{"error": code, "message": text}`."""
+
+    code = "error"
+    status = 400
+    message = N_("The request could not be carried out.")
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(f"{self.code}: {self.message % params if params else self.message}")
+
+    # Parameters whose values are themselves catalogue entries (state and verb names).
+    translated_params: tuple[str, ...] = ()
+
+    def details(self) -> dict[str, Any]:
+        """Extra JSON fields for the client (never secrets)."""
+        return {}
+
+
+# --- 400/422: bad input ---------------------------------------------------------------------
+
+# Names of ticket states and verbs as they appear inside messages.
+STATE_AND_VERB_NAMES = (
+    N_("waiting"), N_("called"), N_("serving"), N_("done"), N_("no_show"), N_("cancelled"), N_("expired"),
+    N_("open"), N_("paused"), N_("closed"), N_("none"),
+    N_("call"), N_("recall"), N_("skip"), N_("start"), N_("finish"), N_("transfer"), N_("cancel"),
+    N_("expire"), N_("pause"), N_("resume"),
+)
+
+
+class BadRequest(HangChoError):
+    code = "bad_request"
+    status = 400
+    message = N_("The request is not valid JSON or lacks required data.")
+
+
+class ValidationFailed(HangChoError):
+    code = "validation_failed"
+    status = 422
+    message = N_("Some fields are missing or invalid.")
+
+    def __init__(self, fields: dict[str, str] | None = None, message: str | None = None, **params: Any) -> None:
+        self.fields = fields or {}
+        super().__init__(message, **params)
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": self.fields} if self.fields else {}
+
+
+# --- 401/403: who may do it -----------------------------------------------------------------
+
+class NotAuthenticated(HangChoError):
+    code = "not_authenticated"
+    status = 401
+    message = N_("Please log in or present a device key.")
+
+
+class InvalidCredentials(HangChoError):
+    code = "invalid_credentials"
+    status = 401
+    message = N_("Wrong username or password.")
+
+
+class Forbidden(HangChoError):
+    code = "forbidden"
+    status = 403
+    message = N_("You are not allowed to do this.")
+
+
+class NotClerkOfCounter(Forbidden):
+    code = "not_clerk_of_counter"
+    message = N_("Only the clerk working at counter %(counter_number)s or a supervisor may do this.")
+
+
+class StaffCannotRate(Forbidden):
+    code = "staff_cannot_rate"
+    message = N_("Staff accounts cannot give ratings; ratings come from citizens only.")
+
+
+class InvalidRatingToken(Forbidden):
+    code = "invalid_rating_token"
+    message = N_("This rating link is not valid.")
+
+
+class RatingRateLimited(HangChoError):
+    code = "rate_limited"
+    status = 429
+    message = N_("Too many rating attempts from this device. Please wait a minute.")
+
+
+class TooManyLoginAttempts(HangChoError):
+    code = "too_many_attempts"
+    status = 429
+    message = N_("Too many failed log-ins. Please wait a few minutes.")
+
+
+# --- 404 -------------------------------------------------------------------------------------
+
+class NotFound(HangChoError):
+    code = "not_found"
+    status = 404
+    message = N_("Not found.")
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    message = N_("Ticket not found.")
+
+
+class ServiceNotFound(NotFound):
+    code = "service_not_found"
+    message = N_("This field (lĩnh vực) does not exist or is not offered.")
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+
+
+class CounterNotFound(NotFound):
+    code = "counter_not_found"
+    message = N_("Counter not found.")
+
+
+class NoTicketWaiting(NotFound):
+    code = "no_ticket_waiting"
+    message = N_("No citizen is waiting for this counter.")
+
+
+# --- 409: conflicts with the current state ----------------------------------------------------
+
+class Conflict(HangChoError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    message = N_("This ticket is “%(current)s”: “%(verb)s” is not possible now.")
+    translated_params = ("current", "verb")
+
+    def details(self) -> dict[str, Any]:
+        return {"current": self.params.get("current"), "verb": self.params.get("verb")}
+
+
+class TicketHandledElsewhere(Conflict):
+    code = "ticket_handled_elsewhere"
+    message = N_("This ticket is being handled at counter %(counter_number)s.")
+
+
+class IssuingClosed(Conflict):
+    code = "issuing_closed"
+    message = N_("No tickets are issued now.")
+
+    def __init__(self, reason: str, opens_at: str | None = None, message: str | None = None) -> None:
+        self.reason = reason
+        self.opens_at = opens_at
+        super().__init__(message or CLOSED_MESSAGES.get(reason, self.message))
+
+    def details(self) -> dict[str, Any]:
+        return {"reason": self.reason, "opens_at": self.opens_at}
+
+
+CLOSED_MESSAGES = {
+    "holiday": N_("The centre is closed today (holiday)."),
+    "outside_hours": N_("The centre is outside working hours."),
+    "after_cutoff": N_("No more tickets are issued today."),
+}
+
+
+class ServiceInactive(Conflict):
+    code = "service_inactive"
+    message = N_("This field is not taking tickets now.")
+
+
+class QuotaReached(Conflict):
+    code = "quota_reached"
+    message = N_("Today's tickets for %(service_name)s have all been given out.")
+
+
+class NumberRangeExhausted(QuotaReached):
+    code = "quota_reached"
+    message = N_("Today's ticket numbers for this field have all been used.")
+
+
+class UnknownPriority(HangChoError):
+    code = "unknown_priority"
+    status = 422
+    message = N_("Unknown priority category.")
+
+
+class CounterClosed(Conflict):
+    code = "counter_closed"
+    message = N_("Counter %(counter_number)s is not open.")
+
+
+class CounterPaused(Conflict):
+    code = "counter_paused"
+    message = N_("Counter %(counter_number)s is paused.")
+
+
+class CounterNotServingField(Conflict):
+    code = "counter_not_serving_field"
+    message = N_("That counter does not serve this field.")
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    message = N_("This ticket has already been rated. Thank you!")
+
+
+class TicketNotServed(Conflict):
+    code = "ticket_not_served"
+    message = N_("Only a ticket that has been served can be rated.")
+
+
+class RatingWindowClosed(Conflict):
+    code = "rating_window_closed"
+    message = N_("The time to rate this visit at the counter has passed.")
+
+
+class NotThisCounter(Forbidden):
+    code = "not_this_counter"
+    message = N_("This terminal can only rate the ticket just finished at its own counter.")
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+    message = N_("This request key was already used for a different request.")

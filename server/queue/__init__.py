@@ -1,0 +1,1 @@
+"""The domain core: rules, the QueueService verbs, read models and events."""

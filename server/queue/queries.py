@@ -1,0 +1,317 @@
+"""Read models: the snapshots screens start from, waiting counts and a ticket's public view.
+
+Every snapshot carries the site's `seq` read in the same transaction, so a client that applies
+events with a higher seq on top of it never misses or double-applies a change.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server import errors
+from server.models import (
+    Alert,
+    Counter,
+    CounterService,
+    Device,
+    Event,
+    PriorityCategory,
+    Service,
+    Site,
+    Staff,
+    Ticket,
+    TicketStatus,
+)
+from server.queue import events as ev
+from server.queue.clock import Clock
+from server.queue.rules import IssuingState, business_date, estimated_wait_seconds
+from server.queue.site_settings import site_settings
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ticket_view(ticket: Ticket, counter_number: int | None = None) -> dict[str, Any]:
+    """The ticket as the API shows it to staff (never the public token)."""
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service_id": ticket.service_id,
+        "status": ticket.status.value,
+        "priority": ticket.priority_category.code if ticket.priority_category else None,
+        "priority_level": ticket.priority_level,
+        "business_date": ticket.business_date.isoformat(),
+        "issued_at": _iso(ticket.issued_at),
+        "called_at": _iso(ticket.called_at),
+        "started_at": _iso(ticket.started_at),
+        "finished_at": _iso(ticket.finished_at),
+        "counter_id": ticket.counter_id,
+        "counter_number": counter_number if counter_number is not None else (ticket.counter.number if ticket.counter else None),
+        "target_counter_id": ticket.target_counter_id,
+        "clerk_id": ticket.clerk_id,
+        "call_count": ticket.call_count,
+        "transfer_count": ticket.transfer_count,
+        "transfer_note": ticket.transfer_note,
+    }
+
+
+def ticket_history(session: Session, ticket_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq))
+    return [
+        {"seq": row.seq, "type": row.type, "at": _iso(row.created_at), "actor": row.actor,
+         "counter_id": row.counter_id, "payload": row.payload}
+        for row in rows
+    ]
+
+
+def current_seq(session: Session, site_id: int) -> int:
+    return int(session.scalar(select(Site.event_seq).where(Site.id == site_id)) or 0)
+
+
+def waiting_counts(session: Session, site_id: int, day: dt.date) -> dict[int, int]:
+    rows = session.execute(
+        select(Ticket.service_id, func.count(Ticket.id))
+        .where(Ticket.site_id == site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
+        .group_by(Ticket.service_id)
+    ).all()
+    return {service_id: count for service_id, count in rows}
+
+
+def services_view(session: Session, site_id: int, clock: Clock) -> list[dict[str, Any]]:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise errors.NotFound()
+    counts = waiting_counts(session, site_id, business_date(clock.now(), site.timezone))
+    services = session.scalars(select(Service).where(Service.site_id == site_id).order_by(Service.position, Service.id))
+    return [
+        {"id": s.id, "code": s.code, "name": s.name, "name_en": s.name_en, "group": s.group_name,
+         "waiting": counts.get(s.id, 0), "active": s.active}
+        for s in services
+    ]
+
+
+def issuing_view(state: IssuingState) -> dict[str, Any]:
+    return {
+        "open": state.open,
+        "reason": state.reason.value if state.reason else None,
+        "opens_at": _iso(state.opens_at),
+        "closes_at": _iso(state.closes_at),
+    }
+
+
+def counters_view(session: Session, site_id: int) -> list[dict[str, Any]]:
+    counters = list(session.scalars(select(Counter).where(Counter.site_id == site_id, Counter.active.is_(True)).order_by(Counter.number)))
+    current = {
+        t.counter_id: t
+        for t in session.scalars(
+            select(Ticket).where(Ticket.site_id == site_id, Ticket.status.in_([TicketStatus.CALLED, TicketStatus.SERVING]))
+        )
+    }
+    result = []
+    for counter in counters:
+        ticket = current.get(counter.id)
+        clerk = counter.clerk
+        result.append(
+            {
+                "id": counter.id,
+                "number": counter.number,
+                "name": counter.name,
+                "status": counter.status.value,
+                "pause_reason": counter.pause_reason,
+                "status_changed_at": _iso(counter.status_changed_at),
+                "service_ids": counter.service_ids,
+                "clerk": {"id": clerk.id, "full_name": clerk.full_name, "title": clerk.title} if clerk else None,
+                "current_ticket": (
+                    {"id": ticket.id, "number": ticket.number, "status": ticket.status.value,
+                     "service_id": ticket.service_id, "called_at": _iso(ticket.called_at),
+                     "started_at": _iso(ticket.started_at), "issued_at": _iso(ticket.issued_at)}
+                    if ticket else None
+                ),
+            }
+        )
+    return result
+
+
+def recent_calls(session: Session, site_id: int, day: dt.date, limit: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Ticket.id, Ticket.number, Ticket.service_id, Ticket.counter_id, Ticket.called_at, Counter.number)
+        .join(Counter, Counter.id == Ticket.counter_id)
+        .where(Ticket.site_id == site_id, Ticket.business_date == day, Ticket.called_at.is_not(None))
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {"id": r[0], "number": r[1], "service_id": r[2], "counter_id": r[3], "called_at": _iso(r[4]), "counter_number": r[5]}
+        for r in rows
+    ]
+
+
+def site_header(site: Site) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "name": site.name,
+        "label": site.label,
+        "centre_name": site.centre.name,
+        "centre_label": site.centre.label,
+        "timezone": site.timezone,
+    }
+
+
+def hall_snapshot(session: Session, site_id: int, clock: Clock, issuing: IssuingState | None = None) -> dict[str, Any]:
+    """What every public screen of a site starts from: fields, counters, latest calls, notice."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise errors.NotFound()
+    settings = site_settings(site.settings)
+    now = clock.now()
+    day = business_date(now, site.timezone)
+    snapshot: dict[str, Any] = {
+        "seq": current_seq(session, site_id),
+        "site_id": site_id,
+        "server_time": now.isoformat(),
+        "business_date": day.isoformat(),
+        "site": site_header(site),
+        "services": services_view(session, site_id, clock),
+        "counters": counters_view(session, site_id),
+        "recent_calls": recent_calls(session, site_id, day, settings.recent_calls),
+        "notice": settings.notice,
+        "voice": settings.voice.model_dump(),
+    }
+    if issuing is not None:
+        snapshot["issuing"] = issuing_view(issuing)
+    return snapshot
+
+
+def kiosk_snapshot(session: Session, site_id: int, clock: Clock, issuing: IssuingState) -> dict[str, Any]:
+    snapshot = hall_snapshot(session, site_id, clock, issuing)
+    snapshot["priority_categories"] = [
+        {"code": p.code, "name": p.name, "name_en": p.name_en, "level": p.level}
+        for p in session.scalars(
+            select(PriorityCategory)
+            .where(PriorityCategory.site_id == site_id, PriorityCategory.active.is_(True))
+            .order_by(PriorityCategory.position, PriorityCategory.id)
+        )
+    ]
+    return snapshot
+
+
+def counter_snapshot(session: Session, counter_id: int, clock: Clock) -> dict[str, Any]:
+    """The clerk's console: its counter, the current ticket, the waiting list and today's no-shows."""
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        raise errors.CounterNotFound()
+    site = session.get(Site, counter.site_id)
+    assert site is not None
+    day = business_date(clock.now(), site.timezone)
+    service_ids = counter.service_ids
+    waiting = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.site_id == site.id,
+            Ticket.business_date == day,
+            Ticket.status == TicketStatus.WAITING,
+            ((Ticket.service_id.in_(service_ids)) & Ticket.target_counter_id.is_(None)) | (Ticket.target_counter_id == counter.id),
+        )
+        .order_by(Ticket.priority_level.desc(), Ticket.issued_at)
+        .limit(200)
+    ).all()
+    no_shows = session.scalars(
+        select(Ticket)
+        .where(Ticket.site_id == site.id, Ticket.business_date == day, Ticket.status == TicketStatus.NO_SHOW,
+               Ticket.counter_id == counter.id)
+        .order_by(Ticket.ended_at.desc())
+    ).all()
+    counters = {c["id"]: c for c in counters_view(session, site.id)}
+    return {
+        "seq": current_seq(session, site.id),
+        "site_id": site.id,
+        "server_time": clock.now().isoformat(),
+        "site": site_header(site),
+        "counter": counters[counter.id],
+        "services": [s for s in services_view(session, site.id, clock)],
+        "counters": list(counters.values()),
+        "waiting": [ticket_view(t) for t in waiting],
+        "no_shows": [ticket_view(t) for t in no_shows],
+    }
+
+
+def dashboard_snapshot(session: Session, site_id: int, clock: Clock) -> dict[str, Any]:
+    """Supervisors' live board: the hall plus devices and open alerts (the dashboard issue extends it)."""
+    snapshot = hall_snapshot(session, site_id, clock)
+    snapshot["devices"] = [
+        {"id": d.id, "kind": d.kind.value, "name": d.name, "counter_id": d.counter_id, "status": d.status,
+         "status_message": d.status_message, "last_seen_at": _iso(d.last_seen_at), "hardware": d.hardware_status,
+         "revoked": d.revoked_at is not None}
+        for d in session.scalars(select(Device).where(Device.site_id == site_id).order_by(Device.id))
+    ]
+    snapshot["alerts"] = [
+        {"alert_id": a.id, "kind": a.kind, "severity": a.severity, "message": a.message,
+         "template": a.payload.get("template"), "params": a.payload.get("params", {}), "created_at": _iso(a.created_at)}
+        for a in session.scalars(
+            select(Alert).where(Alert.site_id == site_id, Alert.acknowledged_at.is_(None)).order_by(Alert.created_at.desc()).limit(100)
+        )
+    ]
+    return snapshot
+
+
+def public_ticket_view(session: Session, token: str, clock: Clock) -> dict[str, Any]:
+    """What the citizen's phone shows: status, position, the counter when called, rating state."""
+    ticket = session.scalar(select(Ticket).where(Ticket.public_token == token))
+    if ticket is None:
+        raise errors.InvalidRatingToken(message=errors.N_("This ticket link is not valid."))
+    from server.models import Rating  # local: only the public view needs it
+
+    site = session.get(Site, ticket.site_id)
+    assert site is not None
+    ahead = 0
+    wait = 0
+    if ticket.status is TicketStatus.WAITING:
+        ahead = session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.site_id == ticket.site_id,
+                Ticket.business_date == ticket.business_date,
+                Ticket.service_id == ticket.service_id,
+                Ticket.status == TicketStatus.WAITING,
+                Ticket.id != ticket.id,
+                (Ticket.priority_level > ticket.priority_level)
+                | ((Ticket.priority_level == ticket.priority_level) & (Ticket.issued_at < ticket.issued_at)),
+            )
+        ) or 0
+        open_counters = session.scalar(
+            select(func.count(Counter.id))
+            .join(CounterService, CounterService.counter_id == Counter.id)
+            .where(CounterService.service_id == ticket.service_id, Counter.status == "open")
+        ) or 0
+        wait = estimated_wait_seconds(ahead, ticket.service.average_service_s, open_counters)
+    rated = session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)) is not None
+    settings = site_settings(site.settings)
+    clerk = session.get(Staff, ticket.clerk_id) if ticket.clerk_id else None
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "service_id": ticket.service_id,
+        "service_name": ticket.service.name,
+        "service_name_en": ticket.service.name_en,
+        "issued_at": _iso(ticket.issued_at),
+        "called_at": _iso(ticket.called_at),
+        "ahead": ahead,
+        "estimated_wait_s": wait,
+        "counter_id": ticket.counter_id,
+        "counter_number": ticket.counter.number if ticket.counter else None,
+        "clerk_name": clerk.full_name if clerk else None,
+        "site": site_header(site),
+        "can_rate": ticket.status is TicketStatus.DONE and not rated,
+        "rated": rated,
+        "rating": {
+            "buttons": [b.model_dump() for b in settings.rating.buttons],
+            "low_score_max": settings.rating.low_score_max,
+            "reasons": [r.model_dump() for r in settings.rating.reasons],
+        },
+        "seq": current_seq(session, ticket.site_id),
+        "room": ev.ticket_room(ticket.id),
+    }

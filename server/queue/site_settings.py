@@ -1,0 +1,102 @@
+"""Per-site settings kept as JSON on the site row, read through one typed model with defaults.
+
+Administrators change them (server admin pages); the domain reads them on every verb, so a change
+takes effect at once in every process.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from server.queue.rules import CallingPolicy, FieldOrder
+
+
+class RatingReason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    code: str
+    label: str
+    label_en: str = ""
+
+
+class RatingButton(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    score: int = Field(ge=1, le=5)
+    label: str
+    label_en: str = ""
+
+
+DEFAULT_RATING_BUTTONS = [
+    RatingButton(score=5, label="Rất hài lòng", label_en="Very satisfied"),
+    RatingButton(score=4, label="Hài lòng", label_en="Satisfied"),
+    RatingButton(score=3, label="Bình thường", label_en="Neutral"),
+    RatingButton(score=2, label="Không hài lòng", label_en="Dissatisfied"),
+]
+
+DEFAULT_RATING_REASONS = [
+    RatingReason(code="thai_do", label="Thái độ chưa đúng mực", label_en="Improper attitude"),
+    RatingReason(code="huong_dan", label="Hướng dẫn chưa rõ ràng", label_en="Unclear guidance"),
+    RatingReason(code="cho_lau", label="Chờ lâu", label_en="Long wait"),
+    RatingReason(code="giay_to", label="Yêu cầu giấy tờ ngoài quy định", label_en="Asked for papers not required"),
+    RatingReason(code="hen_sai", label="Hẹn trả kết quả sai", label_en="Wrong result date"),
+    RatingReason(code="di_lai", label="Phải đi lại nhiều lần", label_en="Had to come back many times"),
+    RatingReason(code="khac", label="Khác", label_en="Other"),
+]
+
+
+class RatingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    window_s: int = Field(default=30, ge=5, le=600)
+    buttons: list[RatingButton] = Field(default_factory=lambda: list(DEFAULT_RATING_BUTTONS))
+    # Scores at or below this ask the citizen for reasons.
+    low_score_max: int = Field(default=3, ge=1, le=5)
+    reasons: list[RatingReason] = Field(default_factory=lambda: list(DEFAULT_RATING_REASONS))
+    attempts_per_minute: int = Field(default=20, ge=1)
+
+
+class VoiceSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    variant: Literal["northern", "southern"] = "northern"
+    number_style: Literal["cardinal", "digits"] = "cardinal"
+    chime: bool = True
+    repeat: int = Field(default=1, ge=1, le=3)
+    pack: str = "default"
+    enabled: bool = True
+
+
+class AlertSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    long_wait_s: int = 1800
+    idle_counter_queue: int = 5
+    idle_counter_s: int = 300
+    low_rating_max: int = 2
+
+
+class SiteSettings(BaseModel):
+    """Everything a site's administrator tunes without touching code."""
+
+    model_config = ConfigDict(frozen=True)
+    cutoff: dt.time | None = None
+    max_priority_in_row: int = Field(default=3, ge=0, le=50)
+    field_order: FieldOrder = FieldOrder.IN_ORDER
+    rating: RatingSettings = Field(default_factory=RatingSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    notice: str = ""
+    guidance: str = "Vui lòng chờ đến lượt và theo dõi màn hình, loa gọi số."
+    paper_width_mm: Literal[58, 80] = 80
+    recent_calls: int = Field(default=8, ge=1, le=30)
+
+    @field_validator("cutoff", mode="before")
+    @classmethod
+    def _empty_cutoff(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @property
+    def calling_policy(self) -> CallingPolicy:
+        return CallingPolicy(max_priority_in_row=self.max_priority_in_row, field_order=self.field_order)
+
+
+def site_settings(raw: dict[str, Any] | None) -> SiteSettings:
+    return SiteSettings.model_validate(raw or {})

@@ -1,0 +1,140 @@
+"""Periodic jobs of a server process: day-end expiry, print time-outs and alert checks.
+
+Every job is idempotent and takes the site lock, so several server processes may run them at once.
+Other parts of the server add jobs with `register_job`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.errors import N_
+from server.models import Counter, CounterService, CounterStatus, Service, Site, Ticket, TicketStatus
+from server.queue.rules import business_date
+from server.queue.service import QueueService
+from server.queue.site_settings import site_settings
+from server.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[Runtime, QueueService, int], None]
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    every_s: float
+    run: Job
+
+
+JOBS: list[ScheduledJob] = []
+
+
+def register_job(name: str, every_s: float) -> Callable[[Job], Job]:
+    def decorate(run: Job) -> Job:
+        JOBS.append(ScheduledJob(name, every_s, run))
+        return run
+    return decorate
+
+
+@register_job("expire_previous_days", every_s=60)
+def expire_previous_days(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    count = service.expire_previous_days(site_id)
+    if count:
+        logger.info("site %s: %d ticket(s) of earlier days expired", site_id, count)
+
+
+@register_job("print_timeouts", every_s=1)
+def print_timeouts(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    service.fail_overdue_print_jobs(site_id)
+
+
+@register_job("queue_alerts", every_s=30)
+def queue_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """A wait over the threshold, or an open counter idle while its queue is long."""
+    session = service.session
+    site = session.get(Site, site_id)
+    if site is None:
+        return
+    settings = site_settings(site.settings).alerts
+    now = runtime.clock.now()
+    day = business_date(now, site.timezone)
+    oldest = session.execute(
+        select(Ticket.service_id, func.min(Ticket.issued_at))
+        .where(Ticket.site_id == site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
+        .group_by(Ticket.service_id)
+    ).all()
+    session.rollback()
+    names = dict(session.execute(select(Service.id, Service.name).where(Service.site_id == site_id)).all())
+    session.rollback()
+    for service_id, issued_at in oldest:
+        waited = (now - issued_at).total_seconds() if issued_at else 0
+        if waited > settings.long_wait_s:
+            service.raise_alert(site_id, "long_wait", f"long_wait:{service_id}:{day.isoformat()}",
+                                N_("A citizen has waited %(minutes)s minutes in field %(service_name)s"),
+                                {"minutes": int(waited // 60), "service_id": service_id,
+                                 "service_name": names.get(service_id, "")})
+    for counter in session.scalars(select(Counter).where(Counter.site_id == site_id, Counter.status == CounterStatus.OPEN)).all():
+        busy = session.scalar(select(func.count(Ticket.id)).where(
+            Ticket.counter_id == counter.id, Ticket.status.in_([TicketStatus.CALLED, TicketStatus.SERVING]))) or 0
+        if busy:
+            continue
+        last_activity = session.scalar(select(func.max(Ticket.ended_at)).where(Ticket.counter_id == counter.id)) or counter.status_changed_at
+        waiting = session.scalar(
+            select(func.count(Ticket.id)).join(CounterService, CounterService.service_id == Ticket.service_id).where(
+                CounterService.counter_id == counter.id, Ticket.status == TicketStatus.WAITING, Ticket.business_date == day)
+        ) or 0
+        idle_s = (now - last_activity).total_seconds() if last_activity else 0
+        session.rollback()
+        if waiting >= settings.idle_counter_queue and idle_s >= settings.idle_counter_s:
+            service.raise_alert(site_id, "idle_counter", f"idle_counter:{counter.id}:{day.isoformat()}",
+                                N_("Counter %(counter_number)s has been idle %(minutes)s minutes while %(waiting)s citizens wait"),
+                                {"counter_number": counter.number, "minutes": int(idle_s // 60), "waiting": waiting})
+
+
+class Scheduler:
+    """One daemon thread running the registered jobs for every site."""
+
+    def __init__(self, runtime: Runtime, tick_s: float = 1.0) -> None:
+        self.runtime = runtime
+        self.tick_s = tick_s
+        self._stop = threading.Event()
+        self._last_run: dict[str, float] = {}
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="hangcho-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_due_jobs(self, force: bool = False) -> None:
+        now = time.monotonic()
+        for job in JOBS:
+            if not force and now - self._last_run.get(job.name, 0.0) < job.every_s:
+                continue
+            self._last_run[job.name] = now
+            session = self.runtime.session_factory()
+            try:
+                site_ids = list(session.scalars(select(Site.id)))
+                session.rollback()
+                for site_id in site_ids:
+                    job.run(self.runtime, self.runtime.service(session), site_id)
+            except SQLAlchemyError:
+                logger.exception("job %s failed; it runs again next time", job.name)
+            finally:
+                session.close()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            try:
+                self.run_due_jobs()
+            except Exception:  # noqa: BLE001 - the scheduler must outlive any single job's bug
+                logger.exception("scheduler tick failed")

@@ -1,0 +1,70 @@
+"""The one settings object of Hàng Chờ, read from `HANGCHO_*` environment variables.
+
+Defaults run the demo with no set-up at all: SQLite under var/, a secret key generated once into
+var/secret_key (never in git), Asia/Ho_Chi_Minh as the local time zone.
+"""
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """Configuration of one server process (a site server or, later, the central server)."""
+
+    model_config = SettingsConfigDict(env_prefix="HANGCHO_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'hangcho.sqlite3'}",
+        description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://user@host/db",
+    )
+    secret_key: str = Field(default="", description="Signs session cookies; generated into var/ when empty")
+    host: str = "127.0.0.1"
+    port: int = 5000
+    public_base_url: str = Field(default="", description="Base of the ticket QR links; http://host:port if empty")
+    demo: bool = Field(default=False, description="Demo mode: fixed demo passwords and device keys")
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: str = "vi"
+    message_queue_url: str = Field(default="", description="redis://… to share Socket.IO events between processes")
+    bridge: str = Field(default="on", description="`off` starts `make run` without the simulated bridge")
+    token_ttl_hours: int = 12
+    print_timeout_s: float = 10.0
+    scheduler_interval_s: float = 15.0
+    scheduler: bool = Field(default=True, description="Run periodic jobs (day expiry, print time-outs, alerts)")
+    log_level: str = "INFO"
+    voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
+    node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in var/secret_key (mode 600)."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = VAR_DIR / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; keyword overrides win (tests use them instead of touching os.environ)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
