@@ -10,23 +10,27 @@ import io
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server import errors
+from server.auth.identity import forget_credentials
 from server.auth.secrets import digest, hash_password, new_device_key, new_password
 from server.models import (
     AuditEntry,
     Centre,
     Counter,
     CounterService,
+    CounterStatus,
     Device,
     DeviceKind,
+    Holiday,
     PriorityCategory,
     Service,
     Site,
     Staff,
     StaffRole,
+    StaffToken,
     WorkingSession,
 )
 
@@ -99,6 +103,7 @@ def create_device(session: Session, site_id: int, kind: str, name: str, now: dt.
 
 def rotate_device_key(session: Session, device: Device, now: dt.datetime, by_staff_id: int | None = None) -> str:
     key = new_device_key()
+    forget_credentials()
     device.key_hash = digest(key)
     device.key_hint = key[-4:]
     device.revoked_at = None
@@ -107,6 +112,7 @@ def rotate_device_key(session: Session, device: Device, now: dt.datetime, by_sta
 
 
 def revoke_device(session: Session, device: Device, now: dt.datetime, by_staff_id: int | None = None) -> None:
+    forget_credentials()  # this process stops accepting the key at once; others within seconds
     device.revoked_at = now
     audit(session, by_staff_id, device.site_id, "revoke", "device", device.id, None, {"revoked_at": now.isoformat()}, now)
 
@@ -248,11 +254,12 @@ def set_counter_services(session: Session, counter: Counter, service_ids: list[i
 
 
 def create_priority_category(session: Session, site_id: int, code: str, name: str, now: dt.datetime, *,
-                             name_en: str = "", level: int = 1, position: int = 0) -> PriorityCategory:
+                             name_en: str = "", level: int = 1, position: int = 0,
+                             by_staff_id: int | None = None) -> PriorityCategory:
     category = PriorityCategory(site_id=site_id, code=code, name=name, name_en=name_en, level=level, position=position)
     session.add(category)
     session.flush()
-    audit(session, None, site_id, "create", "priority_category", category.id, None, {"code": code, "name": name}, now)
+    audit(session, by_staff_id, site_id, "create", "priority_category", category.id, None, {"code": code, "name": name}, now)
     return category
 
 
@@ -261,11 +268,13 @@ def set_working_hours(session: Session, site_id: int, periods: list[tuple[int, d
     for weekday, opens, closes in periods:
         if not 0 <= weekday <= 6 or closes <= opens:
             raise errors.ValidationFailed(fields={"hours": f"bad session {weekday} {opens}-{closes}"})
+    before = []
     for row in session.scalars(select(WorkingSession).where(WorkingSession.site_id == site_id)):
+        before.append([row.weekday, row.opens_at.isoformat(), row.closes_at.isoformat()])
         session.delete(row)
     for weekday, opens, closes in periods:
         session.add(WorkingSession(site_id=site_id, weekday=weekday, opens_at=opens, closes_at=closes))
-    audit(session, by_staff_id, site_id, "update", "working_hours", site_id, None,
+    audit(session, by_staff_id, site_id, "update", "working_hours", site_id, {"periods": sorted(before)},
           {"periods": [[w, o.isoformat(), c.isoformat()] for w, o, c in periods]}, now)
 
 
@@ -274,3 +283,205 @@ def first_site(session: Session) -> Site:
     if site is None:
         raise errors.NotFound(message=errors.N_("No site exists yet. Run the demo seed or `python -m server init`."))
     return site
+
+
+# --------------------------------------------------------------------------- changes made on the admin pages
+# Field problems are catalogue msgids (N_), so the admin API can show them in Vietnamese.
+
+def update_field(session: Session, service: Service, changes: dict[str, Any], now: dt.datetime,
+                 by_staff_id: int | None = None) -> Service:
+    """Change a field's name, numbering, quota or whether it takes tickets; the code stays."""
+    before = field_dict(service)
+    merged = {**before, **changes}
+    spec = FieldSpec(code=service.code, name=merged["name"], name_en=merged["name_en"], group_name=merged["group_name"],
+                     number_prefix=merged["number_prefix"], number_start=merged["number_start"],
+                     number_end=merged["number_end"], number_width=merged["number_width"],
+                     daily_quota=merged["daily_quota"], position=merged["position"],
+                     average_service_s=int(changes.get("average_service_s", service.average_service_s)))
+    problems = validate_field(spec)
+    if problems:
+        raise errors.ValidationFailed(fields=problems)
+    for name in ("name", "name_en", "group_name", "number_prefix", "number_start", "number_end", "number_width",
+                 "daily_quota", "position", "average_service_s"):
+        setattr(service, name, getattr(spec, name))
+    if "active" in changes:
+        service.active = bool(changes["active"])
+    after = field_dict(service)
+    audit(session, by_staff_id, service.site_id, "update", "service", service.id, _changed(before, after),
+          _changed(after, before), now)
+    return service
+
+
+def update_counter(session: Session, counter: Counter, now: dt.datetime, *, name: str | None = None,
+                   active: bool | None = None, service_ids: list[int] | None = None,
+                   by_staff_id: int | None = None) -> Counter:
+    """Rename a counter, take it out of use, or change the ordered fields it serves."""
+    before = counter_dict(counter)
+    if name is not None:
+        if not name.strip():
+            raise errors.ValidationFailed(fields={"name": errors.N_("required")})
+        counter.name = name.strip()
+    if active is not None:
+        if not active and counter.status is not CounterStatus.CLOSED:
+            raise errors.ValidationFailed(fields={"active": errors.N_("close the counter before taking it out of use")})
+        counter.active = active
+    if service_ids is not None:
+        set_counter_services(session, counter, service_ids)
+    session.flush()
+    after = counter_dict(counter)
+    audit(session, by_staff_id, counter.site_id, "update", "counter", counter.id, _changed(before, after),
+          _changed(after, before), now)
+    return counter
+
+
+def counter_dict(counter: Counter) -> dict[str, Any]:
+    return {"number": counter.number, "name": counter.name, "active": counter.active,
+            "service_ids": list(counter.service_ids)}
+
+
+def staff_dict(staff: Staff) -> dict[str, Any]:
+    return {"username": staff.username, "full_name": staff.full_name, "title": staff.title,
+            "role": staff.role.value, "active": staff.active}
+
+
+def update_staff(session: Session, staff: Staff, now: dt.datetime, *, full_name: str | None = None,
+                 title: str | None = None, role: str | None = None, active: bool | None = None,
+                 by_staff_id: int | None = None) -> Staff:
+    """Change a staff member's name, title or role, or deactivate them (their log-ins end at once).
+    The last active administrator can be neither demoted nor deactivated, and nobody deactivates themself."""
+    before = staff_dict(staff)
+    if role is not None and role not in {r.value for r in StaffRole}:
+        raise errors.ValidationFailed(fields={"role": errors.N_("admin, supervisor, clerk or inspector")})
+    losing_admin = staff.role is StaffRole.ADMIN and staff.active and (
+        (role is not None and role != StaffRole.ADMIN.value) or active is False)
+    if losing_admin:
+        other_admins = session.scalar(select(func.count(Staff.id)).where(
+            Staff.role == StaffRole.ADMIN, Staff.active.is_(True), Staff.id != staff.id)) or 0
+        if other_admins == 0:
+            raise errors.ValidationFailed(fields={"role": errors.N_("the last administrator must stay")})
+    if active is False and staff.id == by_staff_id:
+        raise errors.ValidationFailed(fields={"active": errors.N_("you cannot deactivate your own account")})
+    if full_name is not None:
+        staff.full_name = full_name.strip()
+    if title is not None:
+        staff.title = title.strip()
+    if role is not None:
+        staff.role = StaffRole(role)
+    if active is not None:
+        staff.active = active
+        if not active:
+            _end_log_ins(session, staff, now)
+            for counter in session.scalars(select(Counter).where(Counter.clerk_id == staff.id)):
+                counter.clerk_id = None
+                counter.status = CounterStatus.CLOSED
+                counter.status_changed_at = now
+    after = staff_dict(staff)
+    audit(session, by_staff_id, staff.site_id, "update", "staff", staff.id, _changed(before, after),
+          _changed(after, before), now)
+    return staff
+
+
+def reset_password(session: Session, staff: Staff, now: dt.datetime, by_staff_id: int | None = None) -> str:
+    """A new generated password (returned once, never stored in clear); current log-ins end."""
+    password = new_password()
+    staff.password_hash = hash_password(password)
+    _end_log_ins(session, staff, now)
+    audit(session, by_staff_id, staff.site_id, "reset_password", "staff", staff.id, None, {"username": staff.username}, now)
+    return password
+
+
+def _end_log_ins(session: Session, staff: Staff, now: dt.datetime) -> None:
+    for token in session.scalars(select(StaffToken).where(StaffToken.staff_id == staff.id,
+                                                          StaffToken.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
+def add_holiday(session: Session, site_id: int, day: dt.date, name: str, now: dt.datetime,
+                by_staff_id: int | None = None) -> Holiday:
+    if session.scalar(select(Holiday.id).where(Holiday.site_id == site_id, Holiday.date == day)) is not None:
+        raise errors.ValidationFailed(fields={"date": errors.N_("this day is already a holiday")})
+    holiday = Holiday(site_id=site_id, date=day, name=name.strip())
+    session.add(holiday)
+    session.flush()
+    audit(session, by_staff_id, site_id, "create", "holiday", holiday.id, None,
+          {"date": day.isoformat(), "name": holiday.name}, now)
+    return holiday
+
+
+def remove_holiday(session: Session, holiday: Holiday, now: dt.datetime, by_staff_id: int | None = None) -> None:
+    audit(session, by_staff_id, holiday.site_id, "delete", "holiday", holiday.id,
+          {"date": holiday.date.isoformat(), "name": holiday.name}, None, now)
+    session.delete(holiday)
+
+
+def priority_dict(category: PriorityCategory) -> dict[str, Any]:
+    return {"code": category.code, "name": category.name, "name_en": category.name_en, "level": category.level,
+            "active": category.active, "position": category.position}
+
+
+def update_priority_category(session: Session, category: PriorityCategory, changes: dict[str, Any], now: dt.datetime,
+                             by_staff_id: int | None = None) -> PriorityCategory:
+    before = priority_dict(category)
+    for name in ("name", "name_en", "level", "active", "position"):
+        if name in changes and changes[name] is not None:
+            setattr(category, name, changes[name])
+    if not category.name.strip():
+        raise errors.ValidationFailed(fields={"name": errors.N_("required")})
+    after = priority_dict(category)
+    audit(session, by_staff_id, category.site_id, "update", "priority_category", category.id,
+          _changed(before, after), _changed(after, before), now)
+    return category
+
+
+SETTINGS_SECTIONS = ("rating", "voice", "alerts")
+
+
+def update_site_settings(session: Session, site: Site, changes: dict[str, Any], now: dt.datetime,
+                         by_staff_id: int | None = None) -> list[str]:
+    """Merge `changes` into the site's settings (one level deep for rating/voice/alerts), validate the
+    whole through SiteSettings, save, audit; returns the names of the top-level settings that changed."""
+    from pydantic import ValidationError
+
+    from server.queue.site_settings import SiteSettings, site_settings
+
+    current = site_settings(site.settings).model_dump(mode="json")
+    merged = dict(current)
+    for key, value in changes.items():
+        if key in SETTINGS_SECTIONS and isinstance(value, dict):
+            merged[key] = {**current.get(key, {}), **value}
+        else:
+            merged[key] = value
+    try:
+        validated = SiteSettings.model_validate(merged).model_dump(mode="json")
+    except ValidationError as error:
+        raise errors.ValidationFailed(fields={".".join(str(p) for p in problem["loc"]): problem["msg"]
+                                              for problem in error.errors()}) from None
+    changed = [key for key in validated if validated[key] != current.get(key)]
+    if changed:
+        site.settings = {**(site.settings or {}), **{key: validated[key] for key in changed}}
+        audit(session, by_staff_id, site.id, "update", "site_settings", site.id,
+              {key: current.get(key) for key in changed}, {key: validated[key] for key in changed}, now)
+    return changed
+
+
+def audit_entries(session: Session, site_id: int | None, *, limit: int = 100, offset: int = 0,
+                  entity: str | None = None) -> list[dict[str, Any]]:
+    """The newest audit entries first, with who made each change."""
+    query = (select(AuditEntry, Staff.username, Staff.full_name)
+             .outerjoin(Staff, Staff.id == AuditEntry.staff_id)
+             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset))
+    if site_id is not None:
+        query = query.where((AuditEntry.site_id == site_id) | AuditEntry.site_id.is_(None))
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    return [
+        {"id": entry.id, "at": entry.created_at.isoformat(), "staff_id": entry.staff_id, "username": username,
+         "staff_name": full_name, "action": entry.action, "entity": entry.entity, "entity_id": entry.entity_id,
+         "before": entry.before, "after": entry.after}
+        for entry, username, full_name in session.execute(query)
+    ]
+
+
+def _changed(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Only the keys whose value differs: the audit shows what changed, not the whole record."""
+    return {key: value for key, value in mine.items() if other.get(key) != value}

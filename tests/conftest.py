@@ -113,6 +113,16 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 # --------------------------------------------------------------------------- the domain and the app
 
+@pytest.fixture(autouse=True)
+def _fresh_estimate_cache() -> None:
+    """Per-process estimate caches must not carry one test's database into the next."""
+    from server.auth.identity import forget_credentials
+    from server.queue.queries import forget_service_pace
+
+    forget_service_pace()
+    forget_credentials()
+
+
 @pytest.fixture
 def clock():  # type: ignore[no-untyped-def]
     from server.queue.clock import FixedClock

@@ -27,20 +27,47 @@ def device_actor(device: Device) -> Actor:
                  counter_id=device.counter_id, name=device.name)
 
 
+# Recently verified credentials, per process. Every request of a kiosk or console presents the same
+# credential; remembering it for a few seconds saves a query per request. The price: a key revoked
+# in another process keeps working for at most CREDENTIAL_CACHE_S (this process forgets at once).
+CREDENTIAL_CACHE_S = 10.0
+_verified: dict[str, tuple[float, Actor]] = {}
+_verified_lock = threading.Lock()
+
+
+def forget_credentials() -> None:
+    """Drop every remembered credential (after a revocation, a log-out, or between tests)."""
+    with _verified_lock:
+        _verified.clear()
+
+
 def actor_for_credential(session: Session, credential: str, now: dt.datetime) -> Actor | None:
     """A staff log-in token or a device key; None when it matches nothing valid."""
     if not credential:
         return None
     hashed = digest(credential)
+    clock_now = time.monotonic()
+    with _verified_lock:
+        remembered = _verified.get(hashed)
+    if remembered is not None and remembered[0] > clock_now:
+        return remembered[1]
+    valid_for = CREDENTIAL_CACHE_S
     if credential.startswith("hcs_"):
         token = session.scalar(select(StaffToken).where(StaffToken.token_hash == hashed))
         if token is None or token.revoked_at is not None or token.expires_at <= now or not token.staff.active:
             return None
-        return staff_actor(token.staff)
-    device = session.scalar(select(Device).where(Device.key_hash == hashed))
-    if device is None or device.revoked_at is not None:
-        return None
-    return device_actor(device)
+        actor = staff_actor(token.staff)
+        valid_for = min(valid_for, (token.expires_at - now).total_seconds())
+    else:
+        device = session.scalar(select(Device).where(Device.key_hash == hashed))
+        if device is None or device.revoked_at is not None:
+            return None
+        actor = device_actor(device)
+    with _verified_lock:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[hashed] = (clock_now + valid_for, actor)
+    return actor
 
 
 class LoginThrottle:
@@ -93,6 +120,8 @@ def log_in(session: Session, username: str, password: str, now: dt.datetime, ttl
 
 
 def log_out(session: Session, credential: str, now: dt.datetime) -> None:
+    with _verified_lock:
+        _verified.pop(digest(credential), None)
     token = session.scalar(select(StaffToken).where(StaffToken.token_hash == digest(credential)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now

@@ -6,6 +6,8 @@ events with a higher seq on top of it never misses or double-applies a change.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,6 +18,8 @@ from server.models import (
     Alert,
     Counter,
     CounterService,
+    CounterStatus,
+    DailySequence,
     Device,
     Event,
     PriorityCategory,
@@ -68,6 +72,71 @@ def ticket_history(session: Session, ticket_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def position(session: Session, ticket: Ticket) -> tuple[int, int]:
+    """People ahead of a waiting ticket in its field (higher priority first, then first issued), and
+    the estimated wait: the field's recent average service time shared over its open counters."""
+    if ticket.status is not TicketStatus.WAITING:
+        return 0, 0
+    ahead = session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.site_id == ticket.site_id,
+            Ticket.business_date == ticket.business_date,
+            Ticket.service_id == ticket.service_id,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.target_counter_id.is_(None),
+            (Ticket.priority_level > ticket.priority_level)
+            | ((Ticket.priority_level == ticket.priority_level)
+               & ((Ticket.issued_at < ticket.issued_at) | ((Ticket.issued_at == ticket.issued_at) & (Ticket.id < ticket.id)))),
+        )
+    ) or 0
+    average_s, open_counters = _service_pace(session, ticket.service_id, ticket.business_date)
+    return ahead, estimated_wait_seconds(ahead, average_s, open_counters)
+
+
+_PACE_TTL_S = 15.0
+_pace_cache: dict[tuple[int, int, dt.date], tuple[float, tuple[float, int]]] = {}
+_pace_lock = threading.Lock()
+
+
+def forget_service_pace() -> None:
+    """Drop cached estimates (a counter opened, paused or closed; tests start from a clean state)."""
+    with _pace_lock:
+        _pace_cache.clear()
+
+
+def _service_pace(session: Session, service_id: int, day: dt.date) -> tuple[float, int]:
+    """(average service seconds, open counters) of a field. An estimate, so it is kept for a few
+    seconds per process instead of being recomputed for every ticket issued."""
+    key = (id(session.get_bind()), service_id, day)
+    now = time.monotonic()
+    with _pace_lock:
+        cached = _pace_cache.get(key)
+    if cached is not None and now - cached[0] < _PACE_TTL_S:
+        return cached[1]
+    durations = session.execute(
+        select(Ticket.started_at, Ticket.finished_at)
+        .where(Ticket.service_id == service_id, Ticket.business_date == day, Ticket.status == TicketStatus.DONE)
+        .order_by(Ticket.finished_at.desc())
+        .limit(20)
+    ).all()
+    seconds = [(end - begin).total_seconds() for begin, end in durations if begin and end and end > begin]
+    if len(seconds) >= 3:
+        average = sum(seconds) / len(seconds)
+    else:
+        service = session.get(Service, service_id)
+        average = float(service.average_service_s if service else 300)
+    open_counters = session.scalar(
+        select(func.count(Counter.id))
+        .join(CounterService, CounterService.counter_id == Counter.id)
+        .where(CounterService.service_id == service_id, Counter.status == CounterStatus.OPEN)
+    ) or 0
+    with _pace_lock:
+        if len(_pace_cache) > 10_000:
+            _pace_cache.clear()
+        _pace_cache[key] = (now, (average, open_counters))
+    return average, open_counters
+
+
 def current_seq(session: Session, site_id: int) -> int:
     return int(session.scalar(select(Site.event_seq).where(Site.id == site_id)) or 0)
 
@@ -85,11 +154,19 @@ def services_view(session: Session, site_id: int, clock: Clock) -> list[dict[str
     site = session.get(Site, site_id)
     if site is None:
         raise errors.NotFound()
-    counts = waiting_counts(session, site_id, business_date(clock.now(), site.timezone))
-    services = session.scalars(select(Service).where(Service.site_id == site_id).order_by(Service.position, Service.id))
+    day = business_date(clock.now(), site.timezone)
+    counts = waiting_counts(session, site_id, day)
+    services = list(session.scalars(select(Service).where(Service.site_id == site_id).order_by(Service.position, Service.id)))
+    # Numbers handed out today per field, so a kiosk can show a field's daily quota as used up
+    # before a citizen taps it (the issuing verb still refuses with quota_reached on its own).
+    issued = dict(session.execute(
+        select(DailySequence.service_id, DailySequence.last_value)
+        .where(DailySequence.business_date == day, DailySequence.service_id.in_([s.id for s in services]))
+    ).all()) if services else {}
     return [
         {"id": s.id, "code": s.code, "name": s.name, "name_en": s.name_en, "group": s.group_name,
-         "waiting": counts.get(s.id, 0), "active": s.active}
+         "waiting": counts.get(s.id, 0), "active": s.active,
+         "daily_quota": s.daily_quota, "issued_today": issued.get(s.id, 0)}
         for s in services
     ]
 
@@ -128,7 +205,9 @@ def counters_view(session: Session, site_id: int) -> list[dict[str, Any]]:
                 "current_ticket": (
                     {"id": ticket.id, "number": ticket.number, "status": ticket.status.value,
                      "service_id": ticket.service_id, "called_at": _iso(ticket.called_at),
-                     "started_at": _iso(ticket.started_at), "issued_at": _iso(ticket.issued_at)}
+                     "started_at": _iso(ticket.started_at), "issued_at": _iso(ticket.issued_at),
+                     "priority_level": ticket.priority_level, "call_count": ticket.call_count,
+                     "transfer_count": ticket.transfer_count, "transfer_note": ticket.transfer_note}
                     if ticket else None
                 ),
             }
@@ -186,8 +265,13 @@ def hall_snapshot(session: Session, site_id: int, clock: Clock, issuing: Issuing
     return snapshot
 
 
-def kiosk_snapshot(session: Session, site_id: int, clock: Clock, issuing: IssuingState) -> dict[str, Any]:
+def kiosk_snapshot(session: Session, site_id: int, clock: Clock, issuing: IssuingState,
+                   kiosk_id: int | None = None) -> dict[str, Any]:
     snapshot = hall_snapshot(session, site_id, clock, issuing)
+    kiosk = session.get(Device, kiosk_id) if kiosk_id is not None else None
+    if kiosk is not None:
+        # The kiosk's own settings (printer present, how long the confirmation stays, …), see docs/kiosk.md.
+        snapshot["kiosk"] = {"id": kiosk.id, "name": kiosk.name, "settings": dict(kiosk.settings or {})}
     snapshot["priority_categories"] = [
         {"code": p.code, "name": p.name, "name_en": p.name_en, "level": p.level}
         for p in session.scalars(
@@ -255,7 +339,77 @@ def dashboard_snapshot(session: Session, site_id: int, clock: Clock) -> dict[str
             select(Alert).where(Alert.site_id == site_id, Alert.acknowledged_at.is_(None)).order_by(Alert.created_at.desc()).limit(100)
         )
     ]
+    site = session.get(Site, site_id)
+    assert site is not None
+    day = business_date(clock.now(), site.timezone)
+    snapshot["today"] = today_figures(session, site_id, day, site.timezone)
+    snapshot["waiting_tickets"] = [
+        {"id": t.id, "number": t.number, "service_id": t.service_id, "issued_at": _iso(t.issued_at),
+         "priority_level": t.priority_level}
+        for t in session.execute(
+            select(Ticket.id, Ticket.number, Ticket.service_id, Ticket.issued_at, Ticket.priority_level)
+            .where(Ticket.site_id == site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
+            .order_by(Ticket.issued_at)
+            .limit(1000)
+        )
+    ]
+    settings = site_settings(site.settings)
+    snapshot["rating_buttons"] = [b.model_dump() for b in settings.rating.buttons]
+    snapshot["alert_settings"] = settings.alerts.model_dump()
     return snapshot
+
+
+def today_figures(session: Session, site_id: int, day: dt.date, timezone: str) -> dict[str, Any]:
+    """The dashboard's figures for one business day, which its events then keep up to date: tickets per
+    local hour, waits (first call − issue) per hour of the call and per field, served per counter, and
+    the rating mix. A day of a busy centre is a few thousand rows, so this reads them and sums here."""
+    from zoneinfo import ZoneInfo
+
+    from server.models import Rating  # local, as in public_ticket_view
+
+    zone = ZoneInfo(timezone)
+    issued_by_hour = [0] * 24
+    wait_sum_by_hour = [0.0] * 24
+    wait_count_by_hour = [0] * 24
+    services: dict[str, dict[str, Any]] = {}
+    counters: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(Ticket.service_id, Ticket.counter_id, Ticket.status, Ticket.issued_at, Ticket.first_called_at)
+        .where(Ticket.site_id == site_id, Ticket.business_date == day)
+    )
+    for service_id, counter_id, status, issued_at, first_called_at in rows:
+        figures = services.setdefault(str(service_id), {"issued": 0, "served": 0, "wait_sum_s": 0.0, "wait_count": 0})
+        figures["issued"] += 1
+        issued_by_hour[issued_at.astimezone(zone).hour] += 1
+        if first_called_at is not None:
+            wait = max(0.0, (first_called_at - issued_at).total_seconds())
+            figures["wait_sum_s"] += wait
+            figures["wait_count"] += 1
+            hour = first_called_at.astimezone(zone).hour
+            wait_sum_by_hour[hour] += wait
+            wait_count_by_hour[hour] += 1
+        if status is TicketStatus.DONE:
+            figures["served"] += 1
+        if counter_id is not None and status in (TicketStatus.DONE, TicketStatus.NO_SHOW):
+            served = counters.setdefault(str(counter_id), {"served": 0, "no_show": 0})
+            served["served" if status is TicketStatus.DONE else "no_show"] += 1
+    scores = {str(score): 0 for score in range(1, 6)}
+    for score, count in session.execute(
+        select(Rating.score, func.count(Rating.id)).join(Ticket, Ticket.id == Rating.ticket_id)
+        .where(Ticket.site_id == site_id, Ticket.business_date == day).group_by(Rating.score)
+    ):
+        scores[str(score)] = count
+    return {
+        "business_date": day.isoformat(),
+        "timezone": timezone,
+        "issued_by_hour": issued_by_hour,
+        "wait_sum_by_hour": [round(value, 1) for value in wait_sum_by_hour],
+        "wait_count_by_hour": wait_count_by_hour,
+        "services": services,
+        "counters": counters,
+        "scores": scores,
+        "ratings": sum(scores.values()),
+    }
 
 
 def public_ticket_view(session: Session, token: str, clock: Clock) -> dict[str, Any]:
@@ -267,26 +421,7 @@ def public_ticket_view(session: Session, token: str, clock: Clock) -> dict[str, 
 
     site = session.get(Site, ticket.site_id)
     assert site is not None
-    ahead = 0
-    wait = 0
-    if ticket.status is TicketStatus.WAITING:
-        ahead = session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.site_id == ticket.site_id,
-                Ticket.business_date == ticket.business_date,
-                Ticket.service_id == ticket.service_id,
-                Ticket.status == TicketStatus.WAITING,
-                Ticket.id != ticket.id,
-                (Ticket.priority_level > ticket.priority_level)
-                | ((Ticket.priority_level == ticket.priority_level) & (Ticket.issued_at < ticket.issued_at)),
-            )
-        ) or 0
-        open_counters = session.scalar(
-            select(func.count(Counter.id))
-            .join(CounterService, CounterService.counter_id == Counter.id)
-            .where(CounterService.service_id == ticket.service_id, Counter.status == "open")
-        ) or 0
-        wait = estimated_wait_seconds(ahead, ticket.service.average_service_s, open_counters)
+    ahead, wait = position(session, ticket)
     rated = session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)) is not None
     settings = site_settings(site.settings)
     clerk = session.get(Staff, ticket.clerk_id) if ticket.clerk_id else None

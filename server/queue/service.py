@@ -8,6 +8,7 @@ ticket and event sequence numbers have no gaps.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -17,9 +18,10 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server import errors
+from server.db import WRITE_OPTION, writer_lock
 from server.errors import N_
 from server.models import (
     Alert,
@@ -45,6 +47,7 @@ from server.models import (
     WorkingSession,
 )
 from server.queue import events as ev
+from server.queue import queries
 from server.queue.actors import SYSTEM, Actor
 from server.queue.clock import Clock, SystemClock
 from server.queue.rules import (
@@ -57,7 +60,6 @@ from server.queue.rules import (
     WorkingPeriod,
     business_date,
     choose_next,
-    estimated_wait_seconds,
     issuing_state,
     next_status,
 )
@@ -99,10 +101,42 @@ class RatingRequest:
     token: str | None = None
     reasons: tuple[str, ...] = ()
     comment: str = ""
-    channel: RatingChannel | None = None
     remote_addr: str = ""
     # A bridge rates for the counter its keypad hangs on, given with the key press.
     counter_id: int | None = None
+    # The token of the rating window a keypad press fell in (from `rating_requested`), when known.
+    window_token: str | None = None
+
+
+def verb(method: Callable[..., T]) -> Callable[..., T]:
+    """A unit of work that writes: it runs in its own write transaction (BEGIN IMMEDIATE on SQLite,
+    after any read transaction of the caller has ended), leaves nothing behind when it is refused or
+    fails, and publishes its events only after the commit and after the write lock is released."""
+
+    @functools.wraps(method)
+    def run(self: "QueueService", *args: Any, **kwargs: Any) -> T:
+        if self._verb_depth:
+            return method(self, *args, **kwargs)  # a verb calling another: same unit of work
+        engine = self.session.get_bind()
+        with writer_lock(engine):  # type: ignore[arg-type]
+            self._verb_depth += 1
+            try:
+                if self.session.in_transaction():
+                    self.session.commit()  # the caller's reads (e.g. its log-in check) end here
+                self.session.connection(execution_options={WRITE_OPTION: True})
+                result = method(self, *args, **kwargs)
+            except BaseException:
+                self._outbox.clear()
+                self._published.clear()
+                self._last_seq.clear()
+                self.session.rollback()
+                raise
+            finally:
+                self._verb_depth -= 1
+        self._publish_committed()
+        return result
+
+    return run
 
 
 class QueueService:
@@ -122,10 +156,14 @@ class QueueService:
         self.public_base_url = public_base_url.rstrip("/")
         self.print_timeout_s = print_timeout_s
         self._outbox: list[ev.DomainEvent] = []
+        self._published: list[ev.DomainEvent] = []  # committed, waiting to be pushed
+        self._verb_depth = 0
+        self._last_seq: dict[int, int] = {}  # the seq this unit of work last took, per site
         self._actor: Actor = SYSTEM
 
     # ------------------------------------------------------------------ issuing
 
+    @verb
     def issue_ticket(
         self,
         service_id: int,
@@ -143,8 +181,8 @@ class QueueService:
         replay = self._replay(actor, idempotency_key)
         if replay is not None:
             ticket = self._ticket(int(replay["ticket_id"]))
-            self.session.rollback()
             ahead, wait = self.position(ticket)
+            self._end_read()
             return IssuedTicket(ticket, ahead, wait, replay.get("print_job_id"), replayed=True)
         if not service.active:
             raise errors.ServiceInactive()
@@ -217,25 +255,11 @@ class QueueService:
 
     def position(self, ticket: Ticket) -> tuple[int, int]:
         """People ahead of a waiting ticket in its field, and the estimated wait in seconds."""
-        if ticket.status is not TicketStatus.WAITING:
-            return 0, 0
-        ahead_condition = (Ticket.priority_level > ticket.priority_level) | (
-            (Ticket.priority_level == ticket.priority_level) & (Ticket.issued_at < ticket.issued_at)
-        )
-        ahead = self.session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.site_id == ticket.site_id,
-                Ticket.business_date == ticket.business_date,
-                Ticket.service_id == ticket.service_id,
-                Ticket.status == TicketStatus.WAITING,
-                Ticket.id != ticket.id,
-                ahead_condition,
-            )
-        ) or 0
-        return ahead, estimated_wait_seconds(ahead, self._average_service_s(ticket), self._open_counters(ticket))
+        return queries.position(self.session, ticket)
 
     # ------------------------------------------------------------------ calling
 
+    @verb
     def call_next(self, counter_id: int, actor: Actor, idempotency_key: str | None = None) -> Ticket:
         """Call the next citizen to a counter; a ticket still active there is finished first."""
         self._actor = actor
@@ -245,7 +269,7 @@ class QueueService:
         replay = self._replay(actor, idempotency_key)
         if replay is not None:
             ticket = self._ticket(int(replay["ticket_id"]))
-            self.session.rollback()
+            self._end_read()
             return ticket
         self._check_counter_actor(counter, actor)
         self._check_counter_working(counter)
@@ -268,6 +292,7 @@ class QueueService:
         self._commit(idempotency_key, ticket_id=ticket.id)
         return ticket
 
+    @verb
     def recall(self, ticket_id: int, actor: Actor, counter_id: int | None = None) -> Ticket:
         """Call a ticket again (it stays called), or bring back a no-show of the same day."""
         self._actor = actor
@@ -294,6 +319,7 @@ class QueueService:
         self._commit()
         return ticket
 
+    @verb
     def skip(self, ticket_id: int, actor: Actor) -> Ticket:
         """The called citizen did not come: no-show (recallable later the same day)."""
         self._actor = actor
@@ -306,6 +332,7 @@ class QueueService:
         self._commit()
         return ticket
 
+    @verb
     def start(self, ticket_id: int, actor: Actor) -> Ticket:
         self._actor = actor
         ticket = self._ticket(ticket_id)
@@ -317,6 +344,7 @@ class QueueService:
         self._commit()
         return ticket
 
+    @verb
     def finish(self, ticket_id: int, actor: Actor) -> Ticket:
         """Service is over: the counter's rating terminal or keypad opens for this ticket."""
         self._actor = actor
@@ -328,6 +356,7 @@ class QueueService:
         self._commit()
         return ticket
 
+    @verb
     def transfer(
         self,
         ticket_id: int,
@@ -347,6 +376,7 @@ class QueueService:
         self.session.refresh(ticket)
         counter, new_status = self._counter_holding(ticket, actor, Verb.TRANSFER)
         from_service_id = ticket.service_id
+        from_clerk_id = ticket.clerk_id  # reports count the transfer for the clerk who made it
         if to_service_id is not None:
             target_service = self.session.get(Service, to_service_id)
             if target_service is None or target_service.site_id != site.id or not target_service.active:
@@ -372,6 +402,7 @@ class QueueService:
             "counter_id": counter.id,
             "counter_number": counter.number,
             "from_service_id": from_service_id,
+            "from_clerk_id": from_clerk_id,
             "to_service_id": ticket.service_id,
             "to_counter_id": ticket.target_counter_id,
             "note": ticket.transfer_note,
@@ -384,6 +415,7 @@ class QueueService:
         self._commit()
         return ticket
 
+    @verb
     def cancel(self, ticket_id: int, actor: Actor) -> Ticket:
         """A supervisor removes a waiting ticket (the citizen left, or it was issued by mistake)."""
         self._actor = actor
@@ -406,6 +438,7 @@ class QueueService:
 
     # ------------------------------------------------------------------ counters
 
+    @verb
     def open_counter(self, counter_id: int, actor: Actor) -> Counter:
         """A clerk sits down at a counter (or a supervisor opens it for the clerk already assigned)."""
         self._actor = actor
@@ -432,6 +465,7 @@ class QueueService:
         self._commit()
         return counter
 
+    @verb
     def close_counter(self, counter_id: int, actor: Actor) -> Counter:
         self._actor = actor
         counter = self._counter(counter_id)
@@ -444,6 +478,7 @@ class QueueService:
         self._commit()
         return counter
 
+    @verb
     def pause_counter(self, counter_id: int, actor: Actor, reason: str) -> Counter:
         self._actor = actor
         counter = self._counter(counter_id)
@@ -466,6 +501,7 @@ class QueueService:
         counter.status_changed_at = self.clock.now()
         self._record_counter_status(counter)
 
+    @verb
     def resume_counter(self, counter_id: int, actor: Actor) -> Counter:
         self._actor = actor
         counter = self._counter(counter_id)
@@ -484,6 +520,7 @@ class QueueService:
         counter.status_changed_at = self.clock.now()
         self._record_counter_status(counter)
 
+    @verb
     def counter_action(self, counter_id: int, action: str, actor: Actor, press_id: str) -> Ticket | None:
         """A call keypad's key: the same verbs as the console, applied once per press_id."""
         self._actor = actor
@@ -491,8 +528,9 @@ class QueueService:
         self._lock_site(counter.site_id)
         replay = self._replay(actor, press_id)
         if replay is not None:
-            self.session.rollback()
-            return self._ticket(int(replay["ticket_id"])) if replay.get("ticket_id") else None
+            ticket = self._ticket(int(replay["ticket_id"])) if replay.get("ticket_id") else None
+            self._end_read()
+            return ticket
         if action == "call_next":
             return self.call_next(counter_id, actor, idempotency_key=press_id)
         if action == "pause":
@@ -538,8 +576,8 @@ class QueueService:
         if idempotency_key:
             replay = self._replay(actor, idempotency_key)
             if replay is not None:
-                self.session.rollback()
                 rating = self.session.get(Rating, int(replay["rating_id"]))
+                self._end_read()
                 if rating is not None:
                     return rating
         try:
@@ -549,26 +587,26 @@ class QueueService:
             self._record_refused_rating(request, actor, refusal)
             raise
 
+    @verb
     def _rate(self, request: RatingRequest, actor: Actor, idempotency_key: str | None) -> Rating:
+        """The rules of who may rate what, and when (docs/ratings.md); the unique ticket_id backs them."""
         if actor.kind == "staff":
             raise errors.StaffCannotRate()
+        if actor.kind not in ("device", "citizen"):
+            raise errors.Forbidden()
+        if actor.kind == "device" and actor.role not in (DeviceKind.RATING_TERMINAL.value, DeviceKind.BRIDGE.value):
+            raise errors.Forbidden()
+        now = self.clock.now()
+        self._check_rating_rate_limit(actor, request, now)
         if not 1 <= request.score <= 5:
             raise errors.ValidationFailed(fields={"score": "1–5"})
-        now = self.clock.now()
-        if actor.kind == "device":
-            self._check_rating_rate_limit(actor, now)
         ticket = self._rating_ticket(request, actor)
         site = self._lock_site(ticket.site_id)
         self.session.refresh(ticket)
         settings = site_settings(site.settings)
         if actor.kind == "device":
             # A device may only rate the ticket just finished at its own counter, inside the window.
-            if actor.role == DeviceKind.RATING_TERMINAL.value:
-                counter_id = actor.counter_id
-            elif actor.role == DeviceKind.BRIDGE.value:
-                counter_id = request.counter_id
-            else:
-                raise errors.Forbidden()
+            counter_id = actor.counter_id if actor.role == DeviceKind.RATING_TERMINAL.value else request.counter_id
             if counter_id is None or ticket.counter_id != counter_id:
                 raise errors.NotThisCounter()
         if ticket.status is not TicketStatus.DONE:
@@ -576,19 +614,16 @@ class QueueService:
         if self.session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)) is not None:
             raise errors.AlreadyRated()
         window = self.session.scalar(select(RatingWindow).where(RatingWindow.ticket_id == ticket.id))
-        channel = RatingChannel.PHONE
         if actor.kind == "device":
-            latest = self.session.scalar(
-                select(RatingWindow)
-                .where(RatingWindow.counter_id == ticket.counter_id)
-                .order_by(RatingWindow.opens_at.desc(), RatingWindow.id.desc())
-                .limit(1)
-            )
-            if window is None or latest is None or latest.id != window.id:
-                raise errors.RatingWindowClosed()
-            if window.closed_at is not None or now >= window.closes_at:
-                raise errors.RatingWindowClosed()
+            self._check_rating_window(ticket, window, request, now)
             channel = RatingChannel.TERMINAL if actor.role == DeviceKind.RATING_TERMINAL.value else RatingChannel.KEYPAD
+        else:
+            # The token is printed on paper that outlives the visit (left on a chair, handed over at the
+            # counter): it rates once, and only for a limited time after the service.
+            finished_at = ticket.finished_at or ticket.ended_at
+            if finished_at is None or now > finished_at + dt.timedelta(hours=settings.rating.phone_window_hours):
+                raise errors.RatingWindowClosed(message=errors.N_("The time to rate this visit has passed."))
+            channel = RatingChannel.PHONE
         allowed_reasons = {reason.code for reason in settings.rating.reasons}
         unknown = [code for code in request.reasons if code not in allowed_reasons]
         if unknown:
@@ -602,7 +637,7 @@ class QueueService:
             score=request.score,
             reasons=list(dict.fromkeys(request.reasons)),
             comment=request.comment.strip()[:1000],
-            channel=request.channel or channel,
+            channel=channel,
             device_id=actor.id if actor.kind == "device" else None,
             created_at=now,
         )
@@ -649,6 +684,7 @@ class QueueService:
                 "reasons": rating.reasons,
                 "channel": rating.channel.value,
             },
+            # Dashboards only: the clerk's console and the counter room never see a rating.
             (ev.dashboard_room(site.id),),
             ticket_id=ticket.id,
             counter_id=ticket.counter_id,
@@ -658,18 +694,37 @@ class QueueService:
                 site.id,
                 "low_rating",
                 f"rating:{rating.ticket_id}",
-                N_("Low rating %(score)s for ticket %(number)s at counter %(counter_number)s"),
+                "Low rating %(score)s for ticket %(number)s at counter %(counter_number)s",
                 {"score": rating.score, "number": ticket.number, "counter_number": self._counter_number(ticket.counter_id)},
             )
         self._commit(idempotency_key, rating_id=rating.id)
         return rating
 
+    def _check_rating_window(self, ticket: Ticket, window: RatingWindow | None, request: RatingRequest,
+                             now: dt.datetime) -> None:
+        """A counter's device rates only the latest ticket finished there, while its window is open."""
+        latest = self.session.scalar(
+            select(RatingWindow)
+            .where(RatingWindow.counter_id == ticket.counter_id)
+            .order_by(RatingWindow.opens_at.desc(), RatingWindow.id.desc())
+            .limit(1)
+        )
+        if window is None or latest is None or latest.id != window.id:
+            raise errors.RatingWindowClosed()
+        if window.closed_at is not None or not window.opens_at <= now < window.closes_at:
+            raise errors.RatingWindowClosed()
+        # A keypad press carries the token of the window it fell in: a press meant for an earlier
+        # citizen must not land on the next one.
+        if request.window_token is not None and not secrets.compare_digest(request.window_token, window.token):
+            raise errors.RatingWindowClosed()
+
     def _rating_ticket(self, request: RatingRequest, actor: Actor) -> Ticket:
-        if actor.kind == "citizen" or (request.token and request.ticket_id is None):
+        """The ticket being rated: by its public token for a citizen, by id for a counter's device."""
+        if actor.kind == "citizen":
             if not request.token:
                 raise errors.InvalidRatingToken()
             ticket = self.session.scalar(select(Ticket).where(Ticket.public_token == request.token))
-            if ticket is None:
+            if ticket is None or (request.ticket_id is not None and request.ticket_id != ticket.id):
                 raise errors.InvalidRatingToken()
             return ticket
         if request.ticket_id is None:
@@ -679,40 +734,52 @@ class QueueService:
             raise errors.TicketNotFound()
         return ticket
 
-    def _check_rating_rate_limit(self, actor: Actor, now: dt.datetime) -> None:
+    def _check_rating_rate_limit(self, actor: Actor, request: RatingRequest, now: dt.datetime) -> None:
+        """At most `attempts_per_minute` attempts (accepted or refused) per device, or per address for phones."""
         site = self.session.get(Site, actor.site_id) if actor.site_id else None
         limit = site_settings(site.settings if site else None).rating.attempts_per_minute
-        recent = self.session.scalar(
-            select(func.count(RatingAttempt.id)).where(
-                RatingAttempt.device_id == actor.id, RatingAttempt.created_at >= now - dt.timedelta(minutes=1)
-            )
-        ) or 0
-        if recent >= limit:
+        recent = select(func.count(RatingAttempt.id)).where(RatingAttempt.created_at >= now - dt.timedelta(minutes=1))
+        if actor.kind == "device":
+            recent = recent.where(RatingAttempt.device_id == actor.id)
+        else:
+            # Phones have no identity of their own: the address limits token guessing.
+            recent = recent.where(RatingAttempt.device_id.is_(None), RatingAttempt.staff_id.is_(None),
+                                  RatingAttempt.remote_addr == request.remote_addr[:64])
+        if (self.session.scalar(recent) or 0) >= limit:
             raise errors.RatingRateLimited()
 
+    @verb
     def _record_refused_rating(self, request: RatingRequest, actor: Actor, refusal: errors.HangChoError) -> None:
+        """Keep every refused attempt (who, which ticket, why) for audit; it also feeds the rate limit."""
         ticket_id = request.ticket_id
         if ticket_id is not None and self.session.get(Ticket, ticket_id) is None:
             ticket_id = None
-        if ticket_id is None and request.token:
-            ticket_id = self.session.scalar(select(Ticket.id).where(Ticket.public_token == request.token))
+        if request.token:
+            ticket_id = self.session.scalar(select(Ticket.id).where(Ticket.public_token == request.token)) or ticket_id
+        if actor.kind == "device":
+            channel = {DeviceKind.RATING_TERMINAL.value: RatingChannel.TERMINAL.value,
+                       DeviceKind.BRIDGE.value: RatingChannel.KEYPAD.value}.get(actor.role or "", f"device:{actor.role}")
+        else:
+            channel = RatingChannel.PHONE.value if actor.kind == "citizen" else actor.kind
         self.session.add(
             RatingAttempt(
-                site_id=actor.site_id,
+                site_id=actor.site_id or (self.session.scalar(select(Ticket.site_id).where(Ticket.id == ticket_id))
+                                          if ticket_id else None),
                 ticket_id=ticket_id,
                 device_id=actor.id if actor.kind == "device" else None,
                 staff_id=actor.id if actor.kind == "staff" else None,
-                channel=(request.channel.value if request.channel else actor.kind),
+                channel=channel[:24],
                 accepted=False,
-                error=refusal.code,
+                error=refusal.code[:48],
                 remote_addr=request.remote_addr[:64],
                 created_at=self.clock.now(),
             )
         )
-        self.session.commit()
+        self._commit()
 
     # ------------------------------------------------------------------ printing
 
+    @verb
     def reprint(self, ticket_id: int, actor: Actor, kiosk_device_id: int | None = None) -> int:
         """Send a ticket to a kiosk's printer again (the citizen keeps the same number and QR)."""
         self._actor = actor
@@ -729,6 +796,7 @@ class QueueService:
         self._commit()
         return job_id
 
+    @verb
     def record_print_result(self, job_id: int, actor: Actor, ok: bool, error: str = "", message: str = "") -> PrintJob:
         """The bridge reports how a print job went; a failure reaches the kiosk and the supervisor."""
         self._actor = actor
@@ -738,12 +806,13 @@ class QueueService:
         self._lock_site(job.site_id)
         self.session.refresh(job)
         if job.status is not PrintJobStatus.PENDING:
-            self.session.rollback()
+            self._end_read()
             return job  # a repeated report (the bridge retries until acknowledged)
         self._settle_print_job(job, ok, error, message)
         self._commit()
         return job
 
+    @verb
     def fail_overdue_print_jobs(self, site_id: int) -> int:
         """Print jobs no bridge answered in time are failed, so the kiosk and supervisor know."""
         self._lock_site(site_id)
@@ -840,6 +909,7 @@ class QueueService:
 
     # ------------------------------------------------------------------ devices and alerts
 
+    @verb
     def report_device_status(self, device_id: int, status: str, message: str = "", hardware: str | None = None) -> None:
         """A device came online or went offline, or a bridge reports one of its serial devices."""
         device = self.session.get(Device, device_id)
@@ -879,6 +949,7 @@ class QueueService:
             )
         self._commit()
 
+    @verb
     def acknowledge_alert(self, alert_id: int, actor: Actor) -> Alert:
         self._actor = actor
         if not actor.is_supervisor:
@@ -900,6 +971,7 @@ class QueueService:
         self._commit()
         return alert
 
+    @verb
     def raise_alert(self, site_id: int, kind: str, dedupe_key: str, message: str, params: dict[str, Any]) -> None:
         """For periodic checks (long waits, idle counters): one open alert per situation."""
         self._lock_site(site_id)
@@ -935,6 +1007,7 @@ class QueueService:
 
     # ------------------------------------------------------------------ end of day
 
+    @verb
     def expire_previous_days(self, site_id: int) -> int:
         """Tickets still open from an earlier business day become expired; history is kept."""
         site = self._lock_site(site_id)
@@ -960,6 +1033,7 @@ class QueueService:
         self._commit()
         return len(stale)
 
+    @verb
     def record_setting_change(self, site_id: int, event_type: str, payload: dict[str, Any]) -> None:
         """Announce an administrative change (notice line, settings) to every screen of the site."""
         self._lock_site(site_id)
@@ -969,7 +1043,9 @@ class QueueService:
     # ------------------------------------------------------------------ internals
 
     def _lock_site(self, site_id: int) -> Site:
-        site = self.session.scalar(select(Site).where(Site.id == site_id).with_for_update())
+        site = self.session.scalar(
+            select(Site).where(Site.id == site_id).options(joinedload(Site.centre)).with_for_update(of=Site)
+        )
         if site is None:
             raise errors.NotFound()
         return site
@@ -1147,6 +1223,11 @@ class QueueService:
         payload = self._ticket_payload(ticket, counter)
         if waiting is not None:
             payload["waiting"] = waiting
+        if event_type in (ev.TICKET_CALLED, ev.TICKET_RECALLED):
+            # The site's voice settings as of this call, so the display blueprint's event enricher
+            # (which must not query) builds the announcement with current settings in every process.
+            site = self.session.get(Site, ticket.site_id)
+            payload["voice"] = site_settings(site.settings if site else None).voice.model_dump()
         self._record(
             event_type,
             ticket.site_id,
@@ -1157,6 +1238,7 @@ class QueueService:
         )
 
     def _record_counter_status(self, counter: Counter) -> None:
+        queries.forget_service_pace()  # open counters changed: estimates change
         clerk = counter.clerk
         self._record(
             ev.COUNTER_STATUS,
@@ -1205,32 +1287,6 @@ class QueueService:
         counts.update({str(service_id): count for service_id, count in rows})
         return counts
 
-    def _average_service_s(self, ticket: Ticket) -> float:
-        durations = self.session.execute(
-            select(Ticket.started_at, Ticket.finished_at)
-            .where(
-                Ticket.service_id == ticket.service_id,
-                Ticket.business_date == ticket.business_date,
-                Ticket.status == TicketStatus.DONE,
-            )
-            .order_by(Ticket.finished_at.desc())
-            .limit(20)
-        ).all()
-        seconds = [(end - begin).total_seconds() for begin, end in durations if begin and end and end > begin]
-        if len(seconds) >= 3:
-            return sum(seconds) / len(seconds)
-        service = self.session.get(Service, ticket.service_id)
-        return float(service.average_service_s if service else 300)
-
-    def _open_counters(self, ticket: Ticket) -> int:
-        from server.models import CounterService  # local: only needed for this estimate
-
-        return self.session.scalar(
-            select(func.count(Counter.id))
-            .join(CounterService, CounterService.counter_id == Counter.id)
-            .where(CounterService.service_id == ticket.service_id, Counter.status == CounterStatus.OPEN)
-        ) or 0
-
     def _priority_category(self, site_id: int, code: str | None) -> PriorityCategory | None:
         if not code:
             return None
@@ -1244,20 +1300,18 @@ class QueueService:
         return category
 
     def _allocate_sequence(self, service_id: int, day: dt.date) -> int:
-        """Atomic per-field, per-day counter: insert-if-missing, then UPDATE … RETURNING (never max()+1)."""
+        """Atomic per-field, per-day counter in one upsert … RETURNING (never max()+1)."""
         dialect = self.session.get_bind().dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        self.session.execute(
-            insert(DailySequence)
-            .values(service_id=service_id, business_date=day, last_value=0)
-            .on_conflict_do_nothing(index_elements=["service_id", "business_date"])
-        )
-        return self.session.execute(
-            update(DailySequence)
-            .where(DailySequence.service_id == service_id, DailySequence.business_date == day)
-            .values(last_value=DailySequence.last_value + 1)
+        insert = sqlite_insert(DailySequence) if dialect == "sqlite" else postgresql_insert(DailySequence)
+        statement = (
+            insert.values(service_id=service_id, business_date=day, last_value=1)
+            .on_conflict_do_update(
+                index_elements=["service_id", "business_date"],
+                set_={"last_value": DailySequence.last_value + 1},
+            )
             .returning(DailySequence.last_value)
-        ).scalar_one()
+        )
+        return int(self.session.execute(statement).scalar_one())
 
     def _record(
         self,
@@ -1290,8 +1344,11 @@ class QueueService:
                     created_at=self.clock.now(),
                 )
             )
+            self._last_seq[site_id] = seq
         else:
-            seq = self.session.scalar(select(Site.event_seq).where(Site.id == site_id))
+            seq = self._last_seq.get(site_id)
+            if seq is None:
+                seq = self.session.scalar(select(Site.event_seq).where(Site.id == site_id))
         self._outbox.append(
             ev.DomainEvent(event_type, site_id, payload, rooms, ticket_id=ticket_id, counter_id=counter_id, seq=seq, logged=logged)
         )
@@ -1304,6 +1361,10 @@ class QueueService:
         )
         return dict(record.response) if record else None
 
+    def _end_read(self) -> None:
+        """End a transaction that changed nothing, keeping loaded objects (and releasing SQLite's lock)."""
+        self.session.commit()
+
     def _commit(self, idempotency_key: str | None = None, **response: Any) -> None:
         """Commit the unit of work (with the answer to remember for a retried request), then publish."""
         if idempotency_key:
@@ -1311,11 +1372,18 @@ class QueueService:
                                                response=response, created_at=self.clock.now()))
         outbox, self._outbox = self._outbox, []
         self.session.commit()
-        if outbox:
+        self._last_seq.clear()
+        self._published.extend(outbox)
+        if not self._verb_depth:
+            self._publish_committed()
+
+    def _publish_committed(self) -> None:
+        events, self._published = self._published, []
+        if events:
             try:
-                self.publisher.publish(outbox)
+                self.publisher.publish(events)
             except Exception:  # noqa: BLE001 - the change is committed; clients catch up from the snapshot
-                logger.exception("publishing %d event(s) failed", len(outbox))
+                logger.exception("publishing %d event(s) failed", len(events))
 
 
 def _number_format(service: Service) -> NumberFormat:
