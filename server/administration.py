@@ -205,10 +205,18 @@ def parse_field_catalogue(text: str) -> list[FieldSpec]:
     return specs
 
 
+CSV_TO_FIELD = {"name": "name", "name_en": "name_en", "group": "group_name", "prefix": "number_prefix",
+                "start": "number_start", "end": "number_end", "width": "number_width", "quota": "daily_quota",
+                "average_service_s": "average_service_s"}
+
+
 def import_field_catalogue(session: Session, site_id: int, text: str, now: dt.datetime,
                            by_staff_id: int | None = None) -> tuple[int, int]:
-    """Create new fields and update existing ones (matched by code). Returns (created, updated)."""
+    """Create new fields and update existing ones (matched by code; only the columns the file has are
+    changed). All or nothing: a bad row refuses the whole file. Returns (created, updated)."""
     created = updated = 0
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    present = [CSV_TO_FIELD[column.strip()] for column in header if column.strip() in CSV_TO_FIELD]
     existing = {s.code: s for s in session.scalars(select(Service).where(Service.site_id == site_id))}
     offset = len(existing)
     for index, spec in enumerate(parse_field_catalogue(text)):
@@ -218,10 +226,11 @@ def import_field_catalogue(session: Session, site_id: int, text: str, now: dt.da
             created += 1
             continue
         before = field_dict(service)
-        service.name, service.name_en, service.group_name = spec.name, spec.name_en, spec.group_name
-        service.number_prefix, service.number_start, service.number_end = spec.number_prefix, spec.number_start, spec.number_end
-        service.number_width, service.daily_quota = spec.number_width, spec.daily_quota
-        service.average_service_s = spec.average_service_s
+        for attribute in present:
+            setattr(service, attribute, getattr(spec, attribute))
+        problems = validate_field(FieldSpec(**{k: getattr(service, k) for k in FieldSpec.__dataclass_fields__}))
+        if problems:
+            raise errors.ValidationFailed(fields={f"{spec.code}.{k}": v for k, v in problems.items()})
         audit(session, by_staff_id, site_id, "update", "service", service.id, before, field_dict(service), now)
         updated += 1
     return created, updated
