@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from server import errors
@@ -37,6 +37,10 @@ from server.models import (
 
 def audit(session: Session, staff_id: int | None, site_id: int | None, action: str, entity: str, entity_id: Any,
           before: dict[str, Any] | None, after: dict[str, Any] | None, now: dt.datetime) -> None:
+    """Record who changed what, and bump the site's configuration version so that every server
+    process drops what it cached of the old configuration."""
+    if site_id is not None:
+        session.execute(update(Site).where(Site.id == site_id).values(config_version=Site.config_version + 1))
     session.add(AuditEntry(site_id=site_id, staff_id=staff_id, action=action, entity=entity, entity_id=str(entity_id),
                            before=before or {}, after=after or {}, created_at=now))
 
@@ -376,6 +380,7 @@ def update_staff(session: Session, staff: Staff, now: dt.datetime, *, full_name:
         staff.title = title.strip()
     if role is not None:
         staff.role = StaffRole(role)
+        forget_credentials()  # a remembered log-in must not keep the old role
     if active is not None:
         staff.active = active
         if not active:
@@ -400,6 +405,7 @@ def reset_password(session: Session, staff: Staff, now: dt.datetime, by_staff_id
 
 
 def _end_log_ins(session: Session, staff: Staff, now: dt.datetime) -> None:
+    forget_credentials()  # this process stops accepting the tokens at once
     for token in session.scalars(select(StaffToken).where(StaffToken.staff_id == staff.id,
                                                           StaffToken.revoked_at.is_(None))):
         token.revoked_at = now

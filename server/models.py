@@ -141,6 +141,8 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     # The last event sequence number of this site; bumped in the same transaction as each change.
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Bumped by every audited administrative change; keys the caches of slowly changing configuration.
+    config_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     centre: Mapped[Centre] = relationship(back_populates="sites")
 
@@ -389,7 +391,7 @@ class Event(Base):
     """The append-only event log: audit trail, realtime source and the outbox to the central server."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("site_id", "seq"),)
+    __table_args__ = (UniqueConstraint("site_id", "seq"), Index("ix_events_site_type_created", "site_id", "type", "created_at"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     seq: Mapped[int] = mapped_column(BigInteger)

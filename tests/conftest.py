@@ -118,9 +118,11 @@ def _fresh_estimate_cache() -> None:
     """Per-process estimate caches must not carry one test's database into the next."""
     from server.auth.identity import forget_credentials
     from server.queue.queries import forget_service_pace
+    from server.queue.service import forget_calendars
 
     forget_service_pace()
     forget_credentials()
+    forget_calendars()
 
 
 @pytest.fixture

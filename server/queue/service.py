@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, TypeVar
 
@@ -68,6 +69,16 @@ from server.queue.site_settings import SiteSettings, site_settings
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+_calendar_cache: dict[tuple[int, int, int, dt.date], tuple[list[WorkingPeriod], set[dt.date]]] = {}
+_calendar_lock = threading.Lock()
+
+
+def forget_calendars() -> None:
+    """Drop cached working hours (tests start each database from scratch)."""
+    with _calendar_lock:
+        _calendar_cache.clear()
 
 
 class Publisher(Protocol):
@@ -238,12 +249,21 @@ class QueueService:
         return IssuedTicket(ticket, ahead, wait, print_job_id)
 
     def issuing_state(self, site: Site, now: dt.datetime | None = None) -> IssuingState:
+        now = now or self.clock.now()
+        periods, holidays = self._calendar(site, business_date(now, site.timezone))
+        return issuing_state(now, site.timezone, periods, holidays, site_settings(site.settings).cutoff)
+
+    def _calendar(self, site: Site, today: dt.date) -> tuple[list[WorkingPeriod], set[dt.date]]:
+        """Working sessions and the coming holidays, cached per site configuration version."""
+        key = (id(self.session.get_bind()), site.id, site.config_version, today)
+        with _calendar_lock:
+            cached = _calendar_cache.get(key)
+        if cached is not None:
+            return cached
         periods = [
             WorkingPeriod(row.weekday, row.opens_at, row.closes_at)
             for row in self.session.scalars(select(WorkingSession).where(WorkingSession.site_id == site.id))
         ]
-        now = now or self.clock.now()
-        today = business_date(now, site.timezone)
         holidays = set(
             self.session.scalars(
                 select(Holiday.date).where(
@@ -251,7 +271,11 @@ class QueueService:
                 )
             )
         )
-        return issuing_state(now, site.timezone, periods, holidays, site_settings(site.settings).cutoff)
+        with _calendar_lock:
+            if len(_calendar_cache) > 1000:
+                _calendar_cache.clear()
+            _calendar_cache[key] = (periods, holidays)
+        return periods, holidays
 
     def position(self, ticket: Ticket) -> tuple[int, int]:
         """People ahead of a waiting ticket in its field, and the estimated wait in seconds."""
