@@ -268,7 +268,8 @@ def _start_simulated_devices(settings: Settings) -> list[subprocess.Popen]:
     """The simulated printer, LED displays and keypads on pty pairs, and a bridge driving them."""
     device_map = VAR_DIR / "devices.json"
     device_map.unlink(missing_ok=True)
-    sim = subprocess.Popen([sys.executable, "-m", "hardware.sim", "--write-device-map", str(device_map)],
+    sim = subprocess.Popen([sys.executable, "-m", "hardware.sim", "--write-device-map", str(device_map),
+                            "--print-dir", str(VAR_DIR / "sim-printouts"), "--no-stdin"],
                            cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
     while not device_map.exists() and time.monotonic() < deadline:
@@ -296,6 +297,10 @@ def _print_welcome(settings: Settings, seeded: object) -> None:
         f"  API and OpenAPI:         {base}/api/v1/openapi.json",
         "  Devices: demo-kiosk-1, demo-display-1, demo-rating-<counter id>, demo-bridge-1"
         + ("" if settings.bridge.lower() != "off" else " (bridge off: HANGCHO_BRIDGE=off)"),
+        *([f"  Simulated devices: printer:1 (tickets as PNG in {VAR_DIR / 'sim-printouts'}), LED 1–4,",
+           "    rating keypad on counter 1, call keypad on counter 2. Press keys with e.g.",
+           '    .venv/bin/python -m hardware.sim --send "press call-keypad:2 call_next"']
+          if settings.bridge.lower() != "off" else []),
         "  Stop with Ctrl+C.",
         "",
     ]
