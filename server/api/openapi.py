@@ -48,7 +48,7 @@ def build_openapi() -> dict[str, Any]:
         ]
         if doc and doc.query:
             for name, field in doc.query.model_fields.items():
-                parameters.append({"name": name, "in": "query", "required": field.is_required(),
+                parameters.append({"name": field.alias or name, "in": "query", "required": field.is_required(),
                                    "schema": {"type": "integer" if field.annotation in (int, int | None) else "string"}})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict[str, Any] = {

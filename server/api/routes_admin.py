@@ -1,0 +1,717 @@
+"""Administration API (admin role): fields, counters, staff, devices, hours, holidays, priority categories,
+site settings and the audit list; plus the notice line, which supervisors may set too.
+
+Every change goes through server/administration.py (which writes the audit entry) and is committed
+together with a `settings_changed` (or `notice_changed`) event, so every screen of the site refreshes.
+Validation problems come back in the reader's language: {"error", "message", "fields": {name: problem}}.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any, Callable, Literal, TypeVar
+
+from flask import jsonify, request
+from flask_babel import gettext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+
+from server import administration, errors
+from server.api import api
+from server.api.common import resolve_site_id
+from server.api.validation import documented
+from server.auth.access import allow, require_actor
+from server.errors import N_
+from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
+from server.queue import events as ev
+from server.queue.site_settings import site_settings
+from server.runtime import db_session, queue_service, runtime
+
+M = TypeVar("M", bound=BaseModel)
+
+# How each field of a form is called on the admin pages (for messages such as "Tên đăng nhập: …").
+FIELD_LABELS = {
+    "code": N_("Code"), "name": N_("Name"), "name_en": N_("English name"), "group_name": N_("Group"),
+    "number_prefix": N_("Number prefix"), "number_start": N_("First number"), "number_end": N_("Last number"),
+    "number_width": N_("Number width"), "daily_quota": N_("Daily quota"), "average_service_s": N_("Average service time"),
+    "number": N_("Counter number"), "service_ids": N_("Fields served"), "username": N_("Username"),
+    "role": N_("Role"), "full_name": N_("Full name"), "title": N_("Job title"), "kind": N_("Device kind"),
+    "counter_id": N_("Counter"), "periods": N_("Working hours"), "hours": N_("Working hours"), "date": N_("Date"),
+    "level": N_("Priority level"), "notice": N_("Notice line"), "csv": N_("CSV file"), "active": N_("In use"),
+    "rating": N_("Rating"), "voice": N_("Voice"), "alerts": N_("Alerts"), "cutoff": N_("Cut-off time"),
+    "guidance": N_("Guidance line"), "buttons": N_("Rating buttons"), "reasons": N_("Reasons for low ratings"),
+    "window_s": N_("Rating time"), "low_score_max": N_("Ask reasons up to score"), "variant": N_("Accent"),
+    "number_style": N_("Reading numbers"), "chime": N_("Chime"), "repeat": N_("Repeat"), "score": N_("Score"),
+    "label": N_("Label"), "label_en": N_("English label"), "opens_at": N_("Opens at"), "closes_at": N_("Closes at"),
+    "weekday": N_("Weekday"), "position": N_("Order"), "max_priority_in_row": N_("Priority tickets in a row"),
+    "long_wait_s": N_("Long wait alert after"), "idle_counter_s": N_("Idle counter alert after"),
+    "idle_counter_queue": N_("Idle counter alert from queue length"), "low_rating_max": N_("Low rating alert up to"),
+    "paper_width_mm": N_("Paper width"), "recent_calls": N_("Recent calls shown"), "field_order": N_("Field order"),
+}
+
+# The problems administration.py and the models report, as catalogue msgids.
+KNOWN_PROBLEMS = (
+    N_("letters, digits, . and _ only"), N_("admin, supervisor, clerk or inspector"), N_("already taken"),
+    N_("too short"), N_("kiosk, display, rating_terminal or bridge"), N_("a rating terminal belongs to a counter"),
+    N_("required, at most 32 characters"), N_("required"), N_("the range must not be empty"), N_("0–8"),
+    N_("ASCII letters only, at most 8"), N_("at least 1, or empty for none"), N_("header must include code,name"),
+    N_("numbers expected in start/end/width/quota"), N_("a field is listed twice"), N_("at least 1"),
+    N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
+    N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
+    N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
+)
+
+# pydantic error types → a short problem in the reader's language.
+PYDANTIC_PROBLEMS = {
+    "missing": N_("required"),
+    "string_too_short": N_("must not be empty"),
+    "string_too_long": N_("too long (at most %(max_length)s characters)"),
+    "greater_than": N_("must be greater than %(gt)s"),
+    "greater_than_equal": N_("must be at least %(ge)s"),
+    "less_than_equal": N_("must be at most %(le)s"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "bool_parsing": N_("must be yes or no"),
+    "bool_type": N_("must be yes or no"),
+    "literal_error": N_("must be one of: %(expected)s"),
+    "enum": N_("must be one of: %(expected)s"),
+    "extra_forbidden": N_("is not an accepted field"),
+    "time_parsing": N_("must be a time such as 07:30"),
+    "time_type": N_("must be a time such as 07:30"),
+    "date_parsing": N_("must be a date such as 2026-09-02"),
+    "date_from_datetime_parsing": N_("must be a date such as 2026-09-02"),
+    "date_type": N_("must be a date such as 2026-09-02"),
+    "list_type": N_("must be a list"),
+    "too_short": N_("needs at least %(min_length)s entries"),
+    "too_long": N_("at most %(max_length)s entries"),
+    "string_type": N_("must be text"),
+    "dict_type": N_("must be an object"),
+    "model_type": N_("must be an object"),
+}
+INVALID = N_("invalid value")
+CHECK_MESSAGE = N_("Please check: %(problems)s")
+
+
+def _label(location: str) -> str:
+    parts = [part for part in location.split(".") if not part.isdigit()]
+    name = parts[-1] if parts else location
+    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def _translated(fields: dict[str, str]) -> errors.ValidationFailed:
+    """A ValidationFailed whose message and field problems are in the reader's language."""
+    problems = {location: gettext(problem) for location, problem in fields.items()}
+    summary = "; ".join(f"{_label(location)}: {problem}" for location, problem in problems.items())
+    failure = errors.ValidationFailed(fields=problems)
+    failure.message = gettext(CHECK_MESSAGE) % {"problems": summary}
+    return failure
+
+
+def _pydantic_problems(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"]) or "body"
+        template = PYDANTIC_PROBLEMS.get(problem["type"])
+        if template is None:
+            # A validator's own ValueError text is an English msgid of ours; anything else is "invalid".
+            message = str(problem.get("ctx", {}).get("error", "")) or ""
+            fields[location] = message if message in KNOWN_PROBLEMS else INVALID
+            continue
+        context = {key: (value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value)))
+                   for key, value in (problem.get("ctx") or {}).items()}
+        try:
+            fields[location] = gettext(template) % context
+        except (KeyError, TypeError, ValueError):
+            fields[location] = gettext(template)
+    return fields
+
+
+def body(model: type[M]) -> M:
+    if not request.is_json:
+        raise errors.BadRequest()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise errors.BadRequest()
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _translated(_pydantic_problems(error)) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def vietnamese_errors(view: F) -> F:
+    """Domain validation problems (English msgids) are answered translated."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except errors.ValidationFailed as failure:
+            if failure.message != errors.ValidationFailed.message:
+                raise
+            raise _translated(failure.fields) from None
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- helpers
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _now() -> dt.datetime:
+    return runtime().clock.now()
+
+
+def _site() -> Site:
+    actor = require_actor()
+    site = db_session().get(Site, resolve_site_id(actor, None))
+    if site is None:
+        raise errors.NotFound()
+    return site
+
+
+def _by() -> int | None:
+    return require_actor().id
+
+
+def _announce(site_id: int, what: str, event_type: str = ev.SETTINGS_CHANGED, **payload: Any) -> None:
+    """Commit the change and its audit entry together with the event that tells screens to refresh."""
+    queue_service().record_setting_change(site_id, event_type, {"what": what, **payload})
+
+
+def _owned(model: Any, entity_id: int, site: Site) -> Any:
+    row = db_session().get(model, entity_id)
+    if row is None or getattr(row, "site_id", site.id) != site.id:
+        raise errors.NotFound()
+    return row
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --------------------------------------------------------------------------- fields (lĩnh vực)
+
+class FieldCreate(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    group_name: str = Field(default="", max_length=120)
+    number_prefix: str = Field(default="", max_length=8)
+    number_start: int = Field(default=1, ge=0)
+    number_end: int = Field(default=9999, ge=0)
+    number_width: int = Field(default=0, ge=0, le=8)
+    daily_quota: int | None = Field(default=None, ge=1)
+    average_service_s: int = Field(default=300, ge=10, le=24 * 3600)
+
+
+class FieldUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    group_name: str | None = Field(default=None, max_length=120)
+    number_prefix: str | None = Field(default=None, max_length=8)
+    number_start: int | None = Field(default=None, ge=0)
+    number_end: int | None = Field(default=None, ge=0)
+    number_width: int | None = Field(default=None, ge=0, le=8)
+    daily_quota: int | None = Field(default=None, ge=1)
+    clear_quota: bool = False
+    average_service_s: int | None = Field(default=None, ge=10, le=24 * 3600)
+    active: bool | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+class CatalogueImport(Strict):
+    csv: str = Field(min_length=1, max_length=1_000_000)
+
+
+def field_view(service: Service) -> dict[str, Any]:
+    return {"id": service.id, **administration.field_dict(service), "average_service_s": service.average_service_s}
+
+
+@api.get("/admin/services")
+@allow("admin")
+@documented("Fields (lĩnh vực) of the site, active or not", tags=("admin",))
+def admin_services():  # type: ignore[no-untyped-def]
+    site = _site()
+    rows = db_session().scalars(select(Service).where(Service.site_id == site.id).order_by(Service.position, Service.id))
+    return jsonify([field_view(service) for service in rows])
+
+
+@api.post("/admin/services")
+@allow("admin")
+@documented("Create a field", body=FieldCreate, responses={201: "the field"}, tags=("admin",))
+@vietnamese_errors
+def admin_create_service():  # type: ignore[no-untyped-def]
+    data = body(FieldCreate)
+    site = _site()
+    session = db_session()
+    if session.scalar(select(Service.id).where(Service.site_id == site.id, Service.code == data.code)) is not None:
+        raise errors.ValidationFailed(fields={"code": N_("already exists")})
+    position = len(session.scalars(select(Service.id).where(Service.site_id == site.id)).all())
+    spec = administration.FieldSpec(**data.model_dump(), position=position)
+    service = administration.create_field(session, site.id, spec, _now(), by_staff_id=_by())
+    _announce(site.id, "services")
+    response = jsonify(field_view(service))
+    response.status_code = 201
+    return response
+
+
+@api.patch("/admin/services/<int:service_id>")
+@allow("admin")
+@documented("Change a field (name, numbers, quota, in use)", body=FieldUpdate, tags=("admin",))
+@vietnamese_errors
+def admin_update_service(service_id: int):  # type: ignore[no-untyped-def]
+    data = body(FieldUpdate)
+    site = _site()
+    service = _owned(Service, service_id, site)
+    changes = {key: value for key, value in data.model_dump(exclude={"clear_quota"}).items() if value is not None}
+    if data.clear_quota:
+        changes["daily_quota"] = None
+    administration.update_field(db_session(), service, changes, _now(), by_staff_id=_by())
+    _announce(site.id, "services")
+    return jsonify(field_view(service))
+
+
+@api.post("/admin/services/import")
+@allow("admin")
+@documented("Import a field catalogue (CSV: code,name,name_en,group,prefix,start,end,width,quota,average_service_s)",
+            body=CatalogueImport, tags=("admin",))
+@vietnamese_errors
+def admin_import_services():  # type: ignore[no-untyped-def]
+    data = body(CatalogueImport)
+    site = _site()
+    created, updated = administration.import_field_catalogue(db_session(), site.id, data.csv, _now(), by_staff_id=_by())
+    _announce(site.id, "services")
+    return jsonify({"created": created, "updated": updated})
+
+
+# --------------------------------------------------------------------------- counters
+
+class CounterCreate(Strict):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(default="", max_length=120)
+    service_ids: list[int] = Field(default_factory=list, max_length=100)
+
+
+class CounterUpdate(Strict):
+    name: str | None = Field(default=None, max_length=120)
+    active: bool | None = None
+    service_ids: list[int] | None = Field(default=None, max_length=100)
+
+
+def counter_view(counter: Counter) -> dict[str, Any]:
+    clerk = counter.clerk
+    return {"id": counter.id, **administration.counter_dict(counter), "status": counter.status.value,
+            "clerk": {"id": clerk.id, "full_name": clerk.full_name, "username": clerk.username} if clerk else None}
+
+
+@api.get("/admin/counters")
+@allow("admin")
+@documented("Counters with the ordered fields each serves", tags=("admin",))
+def admin_counters():  # type: ignore[no-untyped-def]
+    site = _site()
+    rows = db_session().scalars(select(Counter).where(Counter.site_id == site.id).order_by(Counter.number))
+    return jsonify([counter_view(counter) for counter in rows])
+
+
+@api.post("/admin/counters")
+@allow("admin")
+@documented("Create a counter", body=CounterCreate, responses={201: "the counter"}, tags=("admin",))
+@vietnamese_errors
+def admin_create_counter():  # type: ignore[no-untyped-def]
+    data = body(CounterCreate)
+    site = _site()
+    session = db_session()
+    if session.scalar(select(Counter.id).where(Counter.site_id == site.id, Counter.number == data.number)) is not None:
+        raise errors.ValidationFailed(fields={"number": N_("already exists")})
+    _check_services(site, data.service_ids)
+    counter = administration.create_counter(session, site.id, data.number, data.service_ids, _now(), name=data.name,
+                                            by_staff_id=_by())
+    _announce(site.id, "counters")
+    response = jsonify(counter_view(counter))
+    response.status_code = 201
+    return response
+
+
+def _check_services(site: Site, service_ids: list[int]) -> None:
+    known = set(db_session().scalars(select(Service.id).where(Service.site_id == site.id)))
+    if any(service_id not in known for service_id in service_ids):
+        raise errors.ValidationFailed(fields={"service_ids": N_("unknown field")})
+
+
+@api.patch("/admin/counters/<int:counter_id>")
+@allow("admin")
+@documented("Change a counter: name, in use, the ordered fields it serves", body=CounterUpdate, tags=("admin",))
+@vietnamese_errors
+def admin_update_counter(counter_id: int):  # type: ignore[no-untyped-def]
+    data = body(CounterUpdate)
+    site = _site()
+    counter = _owned(Counter, counter_id, site)
+    if data.service_ids is not None:
+        _check_services(site, data.service_ids)
+    administration.update_counter(db_session(), counter, _now(), name=data.name, active=data.active,
+                                  service_ids=data.service_ids, by_staff_id=_by())
+    _announce(site.id, "counters")
+    return jsonify(counter_view(counter))
+
+
+# --------------------------------------------------------------------------- staff
+
+Role = Literal["admin", "supervisor", "clerk", "inspector"]
+
+
+class StaffCreate(Strict):
+    username: str = Field(min_length=2, max_length=64)
+    role: Role
+    full_name: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=120)
+
+
+class StaffUpdate(Strict):
+    full_name: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=120)
+    role: Role | None = None
+    active: bool | None = None
+
+
+def staff_view(staff: Staff) -> dict[str, Any]:
+    return {"id": staff.id, **administration.staff_dict(staff), "created_at": _iso(staff.created_at),
+            "last_login_at": _iso(staff.last_login_at)}
+
+
+@api.get("/admin/staff")
+@allow("admin")
+@documented("Staff accounts and roles", tags=("admin",))
+def admin_staff():  # type: ignore[no-untyped-def]
+    site = _site()
+    rows = db_session().scalars(select(Staff).where((Staff.site_id == site.id) | Staff.site_id.is_(None))
+                                .order_by(Staff.active.desc(), Staff.role, Staff.username))
+    return jsonify([staff_view(staff) for staff in rows])
+
+
+@api.post("/admin/staff")
+@allow("admin")
+@documented("Create a staff account; the generated password is in the answer, once",
+            body=StaffCreate, responses={201: "the account and its password"}, tags=("admin",))
+@vietnamese_errors
+def admin_create_staff():  # type: ignore[no-untyped-def]
+    data = body(StaffCreate)
+    site = _site()
+    staff, password = administration.create_staff(db_session(), data.username, data.role, _now(), site_id=site.id,
+                                                  full_name=data.full_name, title=data.title, by_staff_id=_by())
+    db_session().commit()
+    response = jsonify({**staff_view(staff), "password": password})
+    response.status_code = 201
+    return response
+
+
+@api.patch("/admin/staff/<int:staff_id>")
+@allow("admin")
+@documented("Change a staff member's name, title, role, or deactivate the account", body=StaffUpdate, tags=("admin",))
+@vietnamese_errors
+def admin_update_staff(staff_id: int):  # type: ignore[no-untyped-def]
+    data = body(StaffUpdate)
+    site = _site()
+    staff = db_session().get(Staff, staff_id)
+    if staff is None or staff.site_id not in (site.id, None):
+        raise errors.NotFound()
+    administration.update_staff(db_session(), staff, _now(), full_name=data.full_name, title=data.title,
+                                role=data.role, active=data.active, by_staff_id=_by())
+    _announce(site.id, "staff")
+    return jsonify(staff_view(staff))
+
+
+@api.post("/admin/staff/<int:staff_id>/reset-password")
+@allow("admin")
+@documented("Give a staff member a new generated password (shown once); their log-ins end", tags=("admin",))
+def admin_reset_password(staff_id: int):  # type: ignore[no-untyped-def]
+    site = _site()
+    staff = db_session().get(Staff, staff_id)
+    if staff is None or staff.site_id not in (site.id, None):
+        raise errors.NotFound()
+    password = administration.reset_password(db_session(), staff, _now(), by_staff_id=_by())
+    db_session().commit()
+    return jsonify({"id": staff.id, "username": staff.username, "password": password})
+
+
+# --------------------------------------------------------------------------- devices
+
+class DeviceCreate(Strict):
+    kind: Literal["kiosk", "display", "rating_terminal", "bridge"]
+    name: str = Field(min_length=1, max_length=120)
+    counter_id: int | None = Field(default=None, gt=0)
+
+
+def device_view(device: Device) -> dict[str, Any]:
+    return {"id": device.id, "kind": device.kind.value, "name": device.name, "counter_id": device.counter_id,
+            "key_hint": device.key_hint, "status": device.status, "last_seen_at": _iso(device.last_seen_at),
+            "created_at": _iso(device.created_at), "revoked_at": _iso(device.revoked_at),
+            "hardware": device.hardware_status}
+
+
+@api.get("/admin/devices")
+@allow("admin")
+@documented("Devices with their key hints (never the keys)", tags=("admin",))
+def admin_devices():  # type: ignore[no-untyped-def]
+    site = _site()
+    rows = db_session().scalars(select(Device).where(Device.site_id == site.id).order_by(Device.id))
+    return jsonify([device_view(device) for device in rows])
+
+
+@api.post("/admin/devices")
+@allow("admin")
+@documented("Register a device; its key is in the answer, once", body=DeviceCreate,
+            responses={201: "the device and its key"}, tags=("admin",))
+@vietnamese_errors
+def admin_create_device():  # type: ignore[no-untyped-def]
+    data = body(DeviceCreate)
+    site = _site()
+    if data.counter_id is not None:
+        _owned(Counter, data.counter_id, site)
+    device, key = administration.create_device(db_session(), site.id, data.kind, data.name, _now(),
+                                               counter_id=data.counter_id, by_staff_id=_by())
+    _announce(site.id, "devices")
+    response = jsonify({**device_view(device), "key": key})
+    response.status_code = 201
+    return response
+
+
+@api.post("/admin/devices/<int:device_id>/rotate-key")
+@allow("admin")
+@documented("Issue a new key for a device (shown once); the old key stops working", tags=("admin",))
+def admin_rotate_device_key(device_id: int):  # type: ignore[no-untyped-def]
+    site = _site()
+    device = _owned(Device, device_id, site)
+    key = administration.rotate_device_key(db_session(), device, _now(), by_staff_id=_by())
+    _announce(site.id, "devices")
+    return jsonify({**device_view(device), "key": key})
+
+
+@api.post("/admin/devices/<int:device_id>/revoke")
+@allow("admin")
+@documented("Revoke a device's key (a lost or replaced device)", tags=("admin",))
+def admin_revoke_device(device_id: int):  # type: ignore[no-untyped-def]
+    site = _site()
+    device = _owned(Device, device_id, site)
+    administration.revoke_device(db_session(), device, _now(), by_staff_id=_by())
+    _announce(site.id, "devices")
+    return jsonify(device_view(device))
+
+
+# --------------------------------------------------------------------------- working hours and holidays
+
+class WorkingPeriodBody(Strict):
+    weekday: int = Field(ge=0, le=6)
+    opens_at: dt.time
+    closes_at: dt.time
+
+
+class HoursBody(Strict):
+    periods: list[WorkingPeriodBody] = Field(max_length=50)
+
+
+class HolidayBody(Strict):
+    date: dt.date
+    name: str = Field(default="", max_length=200)
+
+
+@api.get("/admin/hours")
+@allow("admin")
+@documented("Working sessions per weekday (0 = Monday) and the holidays", tags=("admin",))
+def admin_hours():  # type: ignore[no-untyped-def]
+    site = _site()
+    session = db_session()
+    periods = session.scalars(select(WorkingSession).where(WorkingSession.site_id == site.id)
+                              .order_by(WorkingSession.weekday, WorkingSession.opens_at))
+    holidays = session.scalars(select(Holiday).where(Holiday.site_id == site.id).order_by(Holiday.date))
+    return jsonify({
+        "periods": [{"weekday": p.weekday, "opens_at": p.opens_at.strftime("%H:%M"),
+                     "closes_at": p.closes_at.strftime("%H:%M:%S") if p.closes_at.second else p.closes_at.strftime("%H:%M")}
+                    for p in periods],
+        "holidays": [{"id": h.id, "date": h.date.isoformat(), "name": h.name} for h in holidays],
+        "cutoff": site_settings(site.settings).cutoff.strftime("%H:%M") if site_settings(site.settings).cutoff else None,
+    })
+
+
+@api.put("/admin/hours")
+@allow("admin")
+@documented("Replace the working sessions", body=HoursBody, tags=("admin",))
+@vietnamese_errors
+def admin_set_hours():  # type: ignore[no-untyped-def]
+    data = body(HoursBody)
+    site = _site()
+    for index, period in enumerate(data.periods):
+        if period.closes_at <= period.opens_at:
+            raise errors.ValidationFailed(fields={f"periods.{index}.closes_at": N_("the closing time must be after the opening time")})
+    administration.set_working_hours(db_session(), site.id, [(p.weekday, p.opens_at, p.closes_at) for p in data.periods],
+                                     _now(), by_staff_id=_by())
+    _announce(site.id, "hours")
+    return admin_hours()
+
+
+@api.post("/admin/holidays")
+@allow("admin")
+@documented("Add a holiday (no tickets that day)", body=HolidayBody, responses={201: "the holiday"}, tags=("admin",))
+@vietnamese_errors
+def admin_add_holiday():  # type: ignore[no-untyped-def]
+    data = body(HolidayBody)
+    site = _site()
+    holiday = administration.add_holiday(db_session(), site.id, data.date, data.name, _now(), by_staff_id=_by())
+    _announce(site.id, "hours")
+    response = jsonify({"id": holiday.id, "date": holiday.date.isoformat(), "name": holiday.name})
+    response.status_code = 201
+    return response
+
+
+@api.delete("/admin/holidays/<int:holiday_id>")
+@allow("admin")
+@documented("Remove a holiday", tags=("admin",))
+def admin_remove_holiday(holiday_id: int):  # type: ignore[no-untyped-def]
+    site = _site()
+    holiday = _owned(Holiday, holiday_id, site)
+    administration.remove_holiday(db_session(), holiday, _now(), by_staff_id=_by())
+    _announce(site.id, "hours")
+    return jsonify({"ok": True})
+
+
+# --------------------------------------------------------------------------- priority categories
+
+class PriorityCreate(Strict):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    level: int = Field(default=1, ge=1, le=9)
+
+
+class PriorityUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    level: int | None = Field(default=None, ge=1, le=9)
+    active: bool | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+def priority_view(category: PriorityCategory) -> dict[str, Any]:
+    return {"id": category.id, **administration.priority_dict(category)}
+
+
+@api.get("/admin/priorities")
+@allow("admin")
+@documented("Priority categories (người cao tuổi, người khuyết tật, …)", tags=("admin",))
+def admin_priorities():  # type: ignore[no-untyped-def]
+    site = _site()
+    rows = db_session().scalars(select(PriorityCategory).where(PriorityCategory.site_id == site.id)
+                                .order_by(PriorityCategory.position, PriorityCategory.id))
+    return jsonify([priority_view(category) for category in rows])
+
+
+@api.post("/admin/priorities")
+@allow("admin")
+@documented("Add a priority category", body=PriorityCreate, responses={201: "the category"}, tags=("admin",))
+@vietnamese_errors
+def admin_create_priority():  # type: ignore[no-untyped-def]
+    data = body(PriorityCreate)
+    site = _site()
+    session = db_session()
+    if session.scalar(select(PriorityCategory.id).where(PriorityCategory.site_id == site.id,
+                                                        PriorityCategory.code == data.code)) is not None:
+        raise errors.ValidationFailed(fields={"code": N_("already exists")})
+    position = len(session.scalars(select(PriorityCategory.id).where(PriorityCategory.site_id == site.id)).all())
+    category = administration.create_priority_category(session, site.id, data.code, data.name, _now(),
+                                                       name_en=data.name_en, level=data.level, position=position,
+                                                       by_staff_id=_by())
+    _announce(site.id, "priorities")
+    response = jsonify(priority_view(category))
+    response.status_code = 201
+    return response
+
+
+@api.patch("/admin/priorities/<int:category_id>")
+@allow("admin")
+@documented("Change a priority category", body=PriorityUpdate, tags=("admin",))
+@vietnamese_errors
+def admin_update_priority(category_id: int):  # type: ignore[no-untyped-def]
+    data = body(PriorityUpdate)
+    site = _site()
+    category = _owned(PriorityCategory, category_id, site)
+    administration.update_priority_category(db_session(), category, data.model_dump(exclude_none=True), _now(),
+                                            by_staff_id=_by())
+    _announce(site.id, "priorities")
+    return jsonify(priority_view(category))
+
+
+# --------------------------------------------------------------------------- site settings and the notice line
+
+class SettingsBody(Strict):
+    """Any subset of the site settings; rating/voice/alerts are merged one level deep."""
+
+    rating: dict[str, Any] | None = None
+    voice: dict[str, Any] | None = None
+    alerts: dict[str, Any] | None = None
+    notice: str | None = Field(default=None, max_length=300)
+    guidance: str | None = Field(default=None, max_length=300)
+    cutoff: str | None = None
+    max_priority_in_row: int | None = None
+    field_order: str | None = None
+    paper_width_mm: int | None = None
+    recent_calls: int | None = None
+
+
+class NoticeBody(Strict):
+    notice: str = Field(default="", max_length=300)
+
+
+@api.get("/admin/settings")
+@allow("admin")
+@documented("The site settings (rating buttons and reasons, voice, alerts, notice, cut-off, …)", tags=("admin",))
+def admin_settings():  # type: ignore[no-untyped-def]
+    return jsonify(site_settings(_site().settings).model_dump(mode="json"))
+
+
+@api.patch("/admin/settings")
+@allow("admin")
+@documented("Change site settings (validated as a whole)", body=SettingsBody, tags=("admin",))
+@vietnamese_errors
+def admin_update_settings():  # type: ignore[no-untyped-def]
+    data = body(SettingsBody)
+    site = _site()
+    changes = {key: value for key, value in data.model_dump(exclude_unset=True).items()}
+    changed = administration.update_site_settings(db_session(), site, changes, _now(), by_staff_id=_by())
+    if not changed:
+        db_session().rollback()
+    if "notice" in changed:
+        queue_service().record_setting_change(site.id, ev.NOTICE_CHANGED, {"notice": site_settings(site.settings).notice})
+    if [key for key in changed if key != "notice"]:
+        _announce(site.id, "settings", changed=changed)
+    return jsonify({"changed": changed, "settings": site_settings(site.settings).model_dump(mode="json")})
+
+
+@api.put("/notice")
+@allow("supervisor", "admin")
+@documented("Set the notice line shown on the hall displays (empty to clear)", body=NoticeBody, tags=("dashboard",))
+@vietnamese_errors
+def set_notice():  # type: ignore[no-untyped-def]
+    data = body(NoticeBody)
+    site = _site()
+    administration.update_site_settings(db_session(), site, {"notice": data.notice}, _now(), by_staff_id=_by())
+    queue_service().record_setting_change(site.id, ev.NOTICE_CHANGED, {"notice": data.notice})
+    return jsonify({"notice": data.notice})
+
+
+# --------------------------------------------------------------------------- the audit list
+
+@api.get("/admin/audit")
+@allow("admin")
+@documented("Audit entries, newest first (?limit=&offset=&entity=)", tags=("admin",))
+def admin_audit():  # type: ignore[no-untyped-def]
+    site = _site()
+    try:
+        limit = max(1, min(500, int(request.args.get("limit", 100))))
+        offset = max(0, int(request.args.get("offset", 0)))
+    except ValueError:
+        raise _translated({"limit": N_("must be a whole number")}) from None
+    entity = request.args.get("entity") or None
+    return jsonify(administration.audit_entries(db_session(), site.id, limit=limit, offset=offset, entity=entity))

@@ -1,0 +1,138 @@
+"""Reports: GET /reports/summary (JSON, or CSV/XLSX exports of the same rows) and the clerk ranking."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from flask import Response, jsonify
+from flask_babel import gettext
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+
+from server import errors
+from server.api import api
+from server.api.validation import documented, query_args
+from server.auth.access import allow, require_actor
+from server.models import Site
+from server.queue.actors import Actor
+from server.queue.rules import business_date
+from server.queue.site_settings import site_settings
+from server.reports import export
+from server.reports.periods import MAX_PERIOD_DAYS, Period
+from server.reports.summary import summary_report
+from server.runtime import db_session, runtime
+
+READERS = ("supervisor", "admin", "inspector")
+
+
+class ReportQuery(BaseModel):
+    """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    date_from: dt.date | None = Field(default=None, alias="from")
+    date_to: dt.date | None = Field(default=None, alias="to")
+    group_by: Literal["service", "counter", "clerk", "site"] = "service"
+    format: Literal["json", "csv", "xlsx"] = "json"
+    site_id: int | None = Field(default=None, gt=0)
+    lang: Literal["vi", "en"] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ReportQuery":
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("from must not be after to")
+        return self
+
+
+def _site_ids(actor: Actor, requested: int | None) -> list[int]:
+    """Staff of a site see their site; staff without one (a central server) see one named site or all."""
+    session = db_session()
+    if actor.site_id is not None:
+        if requested is not None and requested != actor.site_id:
+            raise errors.Forbidden()
+        return [actor.site_id]
+    if requested is not None:
+        if session.get(Site, requested) is None:
+            raise errors.NotFound()
+        return [requested]
+    return list(session.scalars(select(Site.id).order_by(Site.id)))
+
+
+def _period(query: ReportQuery, site: Site | None) -> Period:
+    today = business_date(runtime().clock.now(), site.timezone if site else runtime().settings.timezone)
+    start = query.date_from or query.date_to or today
+    end = query.date_to or query.date_from or today
+    period = Period(start, end)
+    if period.days > MAX_PERIOD_DAYS:
+        raise errors.ValidationFailed(message=errors.N_("The period is too long: at most five years."),
+                                      fields={"to": "at most five years after from"})
+    return period
+
+
+def _report(query: ReportQuery) -> tuple[dict[str, Any], Site | None]:
+    actor = require_actor()
+    site_ids = _site_ids(actor, query.site_id)
+    site = db_session().get(Site, site_ids[0]) if site_ids else None
+    report = summary_report(db_session(), site_ids, _period(query, site), query.group_by)
+    for row in [*report["rows"], report["totals"]]:
+        row["label"] = export.row_label(row, gettext)
+    return report, site
+
+
+def _parse_query() -> ReportQuery:
+    try:
+        return query_args(ReportQuery)
+    except errors.ValidationFailed as error:
+        if any("after" in str(problem) for problem in error.fields.values()):
+            raise errors.ValidationFailed(message=errors.N_("The start date must not be after the end date."),
+                                          fields=error.fields) from None
+        raise errors.ValidationFailed(message=errors.N_("Check the dates (YYYY-MM-DD) and the grouping."),
+                                      fields=error.fields) from None
+
+
+@api.get("/reports/summary")
+@allow(*READERS)
+@documented("Figures per field, counter, clerk or site for a period of local dates (inclusive); "
+            "format=csv or xlsx downloads the same rows", query=ReportQuery, tags=("reports",))
+def report_summary():  # type: ignore[no-untyped-def]
+    query = _parse_query()
+    report, site = _report(query)
+    if query.format == "json":
+        return jsonify(report)
+    reasons = {reason.code: reason.label if (query.lang or "vi") == "vi" or not reason.label_en else reason.label_en
+               for reason in site_settings(site.settings if site else None).rating.reasons}
+    stem = f"bao-cao-{report['group_by']}-{report['from']}-{report['to']}"
+    if query.format == "csv":
+        body = export.to_csv(report, gettext, reasons)
+        return Response(body, mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+    title = gettext("Summary report %(start)s – %(end)s, %(site)s") % {
+        "start": report["from"], "end": report["to"], "site": site.name if site else ""}
+    body = export.to_xlsx(report, gettext, reasons, title, runtime().clock.now().astimezone(
+        _zone(site.timezone if site else runtime().settings.timezone)))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+
+
+class RankingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    date_from: dt.date | None = Field(default=None, alias="from")
+    date_to: dt.date | None = Field(default=None, alias="to")
+    site_id: int | None = Field(default=None, gt=0)
+    lang: Literal["vi", "en"] | None = None
+
+
+@api.get("/reports/ranking")
+@allow(*READERS)
+@documented("Clerks ranked by citizen satisfaction over a period", query=RankingQuery, tags=("reports",))
+def report_ranking():  # type: ignore[no-untyped-def]
+    ranking_query = query_args(RankingQuery)
+    query = ReportQuery.model_validate({"from": ranking_query.date_from, "to": ranking_query.date_to,
+                                        "group_by": "clerk", "site_id": ranking_query.site_id})
+    report, _site = _report(query)
+    return jsonify({"from": report["from"], "to": report["to"], "ranking": report["ranking"]})
+
+
+def _zone(name: str):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)

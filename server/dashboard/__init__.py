@@ -1,0 +1,1 @@
+"""The supervisors' dashboard (/dashboard): live board, alerts, notice line, charts, and the reports page."""
