@@ -57,6 +57,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
+        write_session_factory=make_session_factory(engine, writing=True),
         clock=clock or SystemClock(),
         publisher=SocketIOPublisher(socketio, enrichers),
         event_enrichers=enrichers,

@@ -28,7 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 def _session(settings: Settings):  # type: ignore[no-untyped-def]
-    return make_session_factory(make_engine(settings.database_url))()
+    """A write session closed (rolled back if not committed) when the command ends, even on error."""
+    engine = make_engine(settings.database_url)
+    session = make_session_factory(engine, writing=True)()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.dispose)  # runs last: close callbacks run in reverse order
+        context.call_on_close(session.close)
+    return session
 
 
 def _now() -> dt.datetime:

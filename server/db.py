@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "hangcho_write"
-_writer_locks: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()
+# Keyed by the connection pool, which an engine shares with its `execution_options()` copies.
+_writer_locks: "weakref.WeakKeyDictionary[object, threading.RLock]" = weakref.WeakKeyDictionary()
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
@@ -62,14 +63,18 @@ def _configure_sqlite(engine: Engine) -> None:
         writing = connection.get_execution_options().get(WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
-    _writer_locks[engine] = threading.RLock()
+    _writer_locks[engine.pool] = threading.RLock()
 
 
 def writer_lock(engine: Engine) -> ContextManager[object]:
     """The in-process queue for SQLite writers; nothing for PostgreSQL (its row locks do the work)."""
-    lock = _writer_locks.get(engine)
+    lock = _writer_locks.get(engine.pool)
     return lock if lock is not None else contextlib.nullcontext()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, writing: bool = False) -> sessionmaker[Session]:
+    """Sessions for reading (deferred BEGIN), or for code that reads then writes outside a domain
+    verb — log-in, administration, commands — whose every transaction starts with BEGIN IMMEDIATE,
+    so SQLite makes it wait for the lock instead of refusing a read transaction's upgrade."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if writing else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)

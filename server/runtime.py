@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # For requests that change something (POST, PUT, PATCH, DELETE): see server/db.py.
+    write_session_factory: sessionmaker[Session]
     clock: Clock
     publisher: Publisher
     # Functions that add presentation data to an event payload before it is pushed (e.g. the
@@ -47,7 +49,9 @@ def runtime() -> Runtime:
 def db_session() -> Session:
     """The session of the current request or socket event, closed at teardown."""
     if "db_session" not in g:
-        g.db_session = runtime().session_factory()
+        changing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        factory = runtime().write_session_factory if changing else runtime().session_factory
+        g.db_session = factory()
     return g.db_session
 
 
