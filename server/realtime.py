@@ -12,7 +12,7 @@ from collections import Counter as Tally
 from typing import Any, Callable
 
 from flask import request
-from flask_socketio import SocketIO, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room  # socketio's, not the builtin OSError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,8 @@ class Connections:
     def __init__(self) -> None:
         self._actors: dict[str, Actor] = {}
         self._device_sockets: Tally[int] = Tally()
+        # The serial devices a bridge's socket announced in bridge_hello (and the server accepted).
+        self._bridge_devices: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, sid: str, actor: Actor) -> bool:
@@ -77,6 +79,7 @@ class Connections:
         """The actor of the socket, and True when it was the device's last socket."""
         with self._lock:
             actor = self._actors.pop(sid, None)
+            self._bridge_devices.pop(sid, None)
             if actor is not None and actor.kind == "device" and actor.id is not None:
                 self._device_sockets[actor.id] -= 1
                 if self._device_sockets[actor.id] <= 0:
@@ -91,6 +94,15 @@ class Connections:
     def count(self) -> int:
         with self._lock:
             return len(self._actors)
+
+    def set_bridge_devices(self, sid: str, devices: list[str]) -> None:
+        with self._lock:
+            self._bridge_devices[sid] = frozenset(devices)
+
+    def bridge_has(self, sid: str, device: str) -> bool:
+        """True when this bridge socket announced `device` (e.g. "rating-keypad:1") and it was accepted."""
+        with self._lock:
+            return device in self._bridge_devices.get(sid, frozenset())
 
 
 connections = Connections()
@@ -107,7 +119,7 @@ def snapshot_for(session: Session, actor: Actor, site_id: int) -> dict[str, Any]
         if actor.role == "kiosk":
             site = session.get(Site, site_id)
             issuing = runtime().service(session).issuing_state(site) if site else None
-            return queries.kiosk_snapshot(session, site_id, clock, issuing)  # type: ignore[arg-type]
+            return queries.kiosk_snapshot(session, site_id, clock, issuing, kiosk_id=actor.id)  # type: ignore[arg-type]
         if actor.role == "rating_terminal":
             return rating_terminal_snapshot(session, actor, clock)
         return queries.hall_snapshot(session, site_id, clock)
@@ -185,13 +197,16 @@ def _site_of(session: Session, actor: Actor) -> int:
         return actor.site_id
     site_id = session.scalar(select(Site.id).order_by(Site.id).limit(1))
     if site_id is None:
-        raise ConnectionRefusedError({"error": "no_site", "message": "no site configured"})
+        raise ConnectionRefusedError("no_site", {"error": "no_site", "message": "no site configured"})
     return site_id
 
 
 @socketio.on("connect")
 def on_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """Refuse unauthenticated clients; join the identity's rooms; send the snapshot."""
+    """Refuse unauthenticated clients; join the identity's rooms; send the snapshot.
+
+    A refusal is raised as (message, data) so the browser's `connect_error` carries `data.error`
+    (python-socketio turns a single argument into a message string and drops the dict)."""
     auth = auth if isinstance(auth, dict) else {}
     session = db_session()
     now = runtime().clock.now()
@@ -199,13 +214,13 @@ def on_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-d
     if ticket_token:
         ticket = session.scalar(select(Ticket).where(Ticket.public_token == ticket_token))
         if ticket is None:
-            raise ConnectionRefusedError({"error": "invalid_token", "message": "not_authenticated"})
+            raise ConnectionRefusedError("invalid_token", {"error": "invalid_token", "message": "not_authenticated"})
         actor = Actor(kind="citizen", id=ticket.id, site_id=ticket.site_id)
         rooms = [ev.ticket_room(ticket.id), ev.site_room(ticket.site_id)]
     else:
         actor = actor_for_credential(session, str(auth.get("token") or ""), now)
         if actor is None:
-            raise ConnectionRefusedError({"error": "not_authenticated", "message": "not_authenticated"})
+            raise ConnectionRefusedError("not_authenticated", {"error": "not_authenticated", "message": "not_authenticated"})
         actor = Actor(kind=actor.kind, id=actor.id, site_id=_site_of(session, actor), role=actor.role,
                       counter_id=actor.counter_id, name=actor.name)
         rooms = rooms_for(session, actor)
@@ -311,6 +326,7 @@ def on_bridge_hello(data: Any = None) -> dict[str, Any]:
             accepted.append(device)
         except errors.HangChoError as error:
             rejected.append({"device": device, **error_body(error)})
+    connections.set_bridge_devices(request.sid, accepted)  # type: ignore[attr-defined]
     socketio.emit("snapshot", snapshot_for(session, bridge, bridge.site_id or 0), to=request.sid)  # type: ignore[attr-defined]
     return {"accepted": accepted, "rejected": rejected}
 
@@ -349,15 +365,17 @@ def on_print_result(data: Any = None) -> dict[str, Any]:
 def on_key_press(data: Any = None) -> dict[str, Any]:
     """A clerk's call keypad: the same domain verbs as the console, deduplicated by press_id."""
     bridge = _bridge()
-    data = data or {}
+    data = data if isinstance(data, dict) else {}
     action = str(data.get("action", ""))
     press_id = str(data.get("press_id", ""))[:128]
     if action not in KEYPAD_ACTIONS or not press_id:
         raise errors.ValidationFailed(fields={"action": "one of " + ", ".join(KEYPAD_ACTIONS), "press_id": "required"})
-    try:
-        counter_id = int(data.get("counter_id"))
-    except (TypeError, ValueError):
-        raise errors.ValidationFailed(fields={"counter_id": "required"}) from None
+    counter_id = _integer(data.get("counter_id"))
+    if counter_id is None:
+        raise errors.ValidationFailed(fields={"counter_id": "required"})
+    # A bridge acts only for the call keypads it announced (and the server accepted) in bridge_hello.
+    if not connections.bridge_has(request.sid, f"call-keypad:{counter_id}"):  # type: ignore[attr-defined]
+        raise errors.Forbidden()
     ticket = runtime().service(db_session()).counter_action(counter_id, action, bridge, press_id)
     return {"ticket": queries.ticket_view(ticket) if ticket is not None else None}
 
@@ -365,28 +383,43 @@ def on_key_press(data: Any = None) -> dict[str, Any]:
 @socketio.on("keypad_rating")
 @_handled
 def on_keypad_rating(data: Any = None) -> dict[str, Any]:
-    """A serial rating keypad's key press, for the ticket just finished at its counter."""
+    """A serial rating keypad's key press, for the ticket just finished at its counter.
+
+    Every refusal goes through the domain verb so that it is recorded in rating_attempts: a press
+    for a counter whose keypad this bridge did not announce rates for no counter (not_this_counter).
+    """
     bridge = _bridge()
-    data = data or {}
-    try:
-        score = int(data.get("score"))
-        counter_id = int(data.get("counter_id"))
-    except (TypeError, ValueError):
-        raise errors.ValidationFailed(fields={"score": "1–5", "counter_id": "required"}) from None
+    data = data if isinstance(data, dict) else {}
+    counter_id = _integer(data.get("counter_id"))
     press_id = str(data.get("press_id", ""))[:128]
     session = db_session()
-    ticket_id = data.get("ticket_id")
-    if ticket_id is None:
+    ticket_id = _integer(data.get("ticket_id"))
+    if ticket_id is None and counter_id is not None:
+        # A press outside any window the bridge knew of: the latest window at the counter decides.
         ticket_id = session.scalar(
             select(RatingWindow.ticket_id).where(RatingWindow.counter_id == counter_id)
             .order_by(RatingWindow.opens_at.desc(), RatingWindow.id.desc()).limit(1)
         )
+    announced = counter_id is not None and connections.bridge_has(request.sid, f"rating-keypad:{counter_id}")  # type: ignore[attr-defined]
+    token = data.get("token")
     rating = runtime().service(session).rate(
-        RatingRequest(score=score, ticket_id=int(ticket_id) if ticket_id else None, counter_id=counter_id),
+        RatingRequest(score=_integer(data.get("score")) or 0, ticket_id=ticket_id,
+                      counter_id=counter_id if announced else None,
+                      window_token=str(token) if token else None),
         bridge,
         idempotency_key=press_id or None,
     )
     return {"rating_id": rating.id, "ticket_id": rating.ticket_id}
+
+
+def _integer(value: Any) -> int | None:
+    """An id or score from a device message; None when missing or not a whole number."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None and str(value).strip() != "" else None
+    except (TypeError, ValueError):
+        return None
 
 
 def init_realtime(app: Any) -> None:

@@ -53,6 +53,8 @@ class RatingSettings(BaseModel):
     low_score_max: int = Field(default=3, ge=1, le=5)
     reasons: list[RatingReason] = Field(default_factory=lambda: list(DEFAULT_RATING_REASONS))
     attempts_per_minute: int = Field(default=20, ge=1)
+    # How long after the service the ticket's QR link may still rate it (the paper outlives the visit).
+    phone_window_hours: int = Field(default=48, ge=1, le=24 * 30)
 
 
 class VoiceSettings(BaseModel):

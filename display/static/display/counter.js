@@ -1,0 +1,80 @@
+/* One counter's display: its current number, huge, and the call line; "Tạm dừng" when paused.
+   Silent by default (the hall board speaks); `?voice=1` makes it announce this counter's calls. */
+(function (global) {
+  "use strict";
+
+  const config = global.HANGCHO_DISPLAY;
+  const live = global.HangChoDisplayLive;
+  const text = live.texts(config.strings, config.lang);
+  const withVoice = new URLSearchParams(global.location.search).get("voice") === "1";
+  const byId = (id) => document.getElementById(id);
+
+  /* The call line with the number and the counter emphasised, built from the translated template. */
+  function callLine(number, counterNumber) {
+    const parts = text.t("call_line").split(/(\{number\}|\{counter\})/);
+    return parts.filter((part) => part !== "").map((part) => {
+      if (part === "{number}" || part === "{counter}") {
+        const strong = document.createElement("strong");
+        strong.textContent = String(part === "{number}" ? number : counterNumber);
+        return strong;
+      }
+      return document.createTextNode(part);
+    });
+  }
+
+  function render(state, change) {
+    const counter = state.counters.get(config.counterId);
+    const screen = byId("counter-screen");
+    const numberBox = byId("counter-number");
+    const stateBox = byId("counter-state");
+    const reasonBox = byId("counter-reason");
+    if (!counter) {
+      screen.dataset.status = "missing";
+      numberBox.textContent = "";
+      stateBox.hidden = false;
+      stateBox.textContent = "";
+      reasonBox.hidden = false;
+      reasonBox.textContent = text.t("no_counter");
+      byId("counter-line").replaceChildren();
+      return;
+    }
+    const stopped = counter.status === "paused" || counter.status === "closed";
+    const current = stopped ? null : counter.current_ticket;
+    screen.dataset.status = counter.status;
+    numberBox.hidden = stopped;
+    numberBox.textContent = current ? current.number : "";
+    numberBox.dataset.ticketId = current ? String(current.id) : "";
+    stateBox.hidden = !stopped;
+    stateBox.textContent = stopped ? text.t(counter.status) : "";
+    stateBox.classList.toggle("is-closed", counter.status === "closed");
+    reasonBox.hidden = !(counter.status === "paused" && counter.pause_reason);
+    reasonBox.textContent = counter.status === "paused" ? counter.pause_reason || "" : "";
+    byId("counter-line").replaceChildren(...(current ? callLine(current.number, counter.number) : []));
+    const isCall = change.name === "ticket_called" || change.name === "ticket_recalled";
+    if (isCall && current && change.event.id === current.id) {
+      numberBox.classList.remove("is-new");
+      void numberBox.offsetWidth;
+      numberBox.classList.add("is-new");
+    }
+  }
+
+  document.documentElement.lang = text.lang;
+  if (withVoice) {
+    global.HangChoVoice.init({onLockChange(locked) { byId("audio-unlock").hidden = !locked; }});
+    byId("audio-unlock").addEventListener("click", () => { byId("audio-unlock").hidden = true; });
+  }
+  live.connectDisplay({
+    text,
+    render,
+    onSnapshot(state) {
+      if (withVoice && state.voice && state.voice.enabled !== false) {
+        global.HangChoVoice.preload("/display/voice/packs/" + encodeURIComponent(state.voice.pack || "default") + "/");
+      }
+    },
+    onCall(name, event) {
+      if (withVoice && event.counter_id === config.counterId) {
+        global.HangChoVoice.announce(name === "ticket_recalled" ? "recalled" : "called", event);
+      }
+    },
+  });
+})(window);
