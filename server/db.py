@@ -3,19 +3,19 @@
 SQLite runs in WAL mode. Readers use a plain (deferred) BEGIN and never block anyone. A unit of work
 that writes is marked with the `hangcho_write` execution option and starts with BEGIN IMMEDIATE, so it
 takes the write lock at its first statement instead of failing when it later upgrades a read lock.
-Inside one process, writers first queue on a Python lock (`writer_lock`): a thread is handed the lock
-the moment the previous writer ends, instead of SQLite's busy handler sleeping in growing steps —
-which under load costs more time than the writes themselves. Other processes still wait through
-busy_timeout.
+
+Inside one process, every write transaction first takes a Python lock, right before its BEGIN
+IMMEDIATE, and gives it back at its COMMIT or ROLLBACK: a waiting thread is handed the lock the
+moment the previous writer ends, instead of SQLite's busy handler sleeping in growing steps (which
+under load costs more than the writes themselves). Taking it at BEGIN — never around code that may
+already hold SQLite's lock — keeps one lock order, so two writers cannot deadlock. Other processes
+still wait through busy_timeout.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-import weakref
 from pathlib import Path
-from typing import ContextManager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "hangcho_write"
-# Keyed by the connection pool, which an engine shares with its `execution_options()` copies.
-_writer_locks: "weakref.WeakKeyDictionary[object, threading.RLock]" = weakref.WeakKeyDictionary()
+_HOLDS_WRITER_LOCK = "hangcho_holds_writer_lock"
 
 
 def make_engine(database_url: str, *, pool_size: int = 10) -> Engine:
@@ -58,18 +57,30 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    lock = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        writing = connection.get_execution_options().get(WRITE_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # If a writer never ended (a bug), fall back to SQLite's own waiting rather than hang.
+        acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if not acquired:
+            logger.error("in-process writer lock not free after %s ms; waiting on SQLite instead", SQLITE_BUSY_TIMEOUT_MS)
+        connection.info[_HOLDS_WRITER_LOCK] = acquired
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
 
-    _writer_locks[engine.pool] = threading.RLock()
+    def _release(connection) -> None:  # type: ignore[no-untyped-def]
+        if connection.info.pop(_HOLDS_WRITER_LOCK, False):
+            lock.release()
 
-
-def writer_lock(engine: Engine) -> ContextManager[object]:
-    """The in-process queue for SQLite writers; nothing for PostgreSQL (its row locks do the work)."""
-    lock = _writer_locks.get(engine.pool)
-    return lock if lock is not None else contextlib.nullcontext()
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 def make_session_factory(engine: Engine, *, writing: bool = False) -> sessionmaker[Session]:
