@@ -5,6 +5,7 @@ Other parts of the server add jobs with `register_job`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.errors import N_
-from server.models import Counter, CounterService, CounterStatus, Service, Site, Ticket, TicketStatus
+from server.models import (Counter, CounterService, CounterStatus, PrintJob, PrintJobStatus, Service, Site, Ticket,
+                           TicketStatus)
 from server.queue.rules import business_date
 from server.queue.service import QueueService
 from server.queue.site_settings import site_settings
@@ -52,7 +54,15 @@ def expire_previous_days(runtime: Runtime, service: QueueService, site_id: int) 
 
 @register_job("print_timeouts", every_s=1)
 def print_timeouts(runtime: Runtime, service: QueueService, site_id: int) -> None:
-    service.fail_overdue_print_jobs(site_id)
+    # Nearly every second nothing is overdue: look first, and take the site's write lock only when needed.
+    deadline = runtime.clock.now() - dt.timedelta(seconds=service.print_timeout_s)
+    overdue = service.session.scalar(
+        select(PrintJob.id).where(PrintJob.site_id == site_id, PrintJob.status == PrintJobStatus.PENDING,
+                                  PrintJob.created_at <= deadline).limit(1)
+    )
+    service.session.rollback()
+    if overdue is not None:
+        service.fail_overdue_print_jobs(site_id)
 
 
 @register_job("queue_alerts", every_s=30)
