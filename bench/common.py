@@ -39,9 +39,9 @@ class BenchServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_server(database_url: str | None = None, **env_overrides: str) -> BenchServer:
-    """`python -m server serve` with the demo centre seeded, on a free port, scheduler and logs quiet."""
-    workdir = Path(tempfile.mkdtemp(prefix="hangcho-bench-"))
+def start_server(database_url: str | None = None, workdir: Path | None = None, **env_overrides: str) -> BenchServer:
+    """`python -m server serve` with the demo centre seeded (if the database is empty), on a free port."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="hangcho-bench-"))
     port = free_port()
     env = {
         **os.environ,

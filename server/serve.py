@@ -6,6 +6,7 @@ large thread count; scale out with more processes behind nginx and HANGCHO_MESSA
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from flask import Flask
@@ -33,6 +34,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def serve(app: Flask, host: str, port: int, threads: int = 1000, access_log: bool = False) -> None:
     runtime = app.extensions[EXTENSION_KEY]
+    sys.setswitchinterval(runtime.settings.thread_switch_interval_s)
 
     def post_worker_init(_worker: Any) -> None:
         # In the worker, not the master: events the jobs publish must reach this process's sockets.

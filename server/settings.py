@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     scheduler_interval_s: float = 15.0
     scheduler: bool = Field(default=True, description="Run periodic jobs (day expiry, print time-outs, alerts)")
     log_level: str = "INFO"
+    thread_switch_interval_s: float = Field(
+        default=0.05,
+        description="Python's GIL switch interval in the server process. Pushing an event to hundreds of "
+        "sockets wakes one writer thread per socket; a longer interval than Python's 5 ms lets each "
+        "finish its send instead of being preempted (see docs/performance.md)",
+    )
     voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
     node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
 
