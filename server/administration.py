@@ -141,7 +141,7 @@ def create_field(session: Session, site_id: int, spec: FieldSpec, now: dt.dateti
     if problems:
         raise errors.ValidationFailed(fields=problems)
     if session.scalar(select(Service.id).where(Service.site_id == site_id, Service.code == spec.code)) is not None:
-        raise errors.ValidationFailed(fields={"code": f"{spec.code} already exists"})
+        raise errors.ValidationFailed(fields={"code": errors.N_("already exists")})
     service = Service(site_id=site_id, code=spec.code, name=spec.name, name_en=spec.name_en, group_name=spec.group_name,
                       number_prefix=spec.number_prefix, number_start=spec.number_start, number_end=spec.number_end,
                       number_width=spec.number_width, daily_quota=spec.daily_quota,
@@ -245,7 +245,7 @@ def create_counter(session: Session, site_id: int, number: int, service_ids: Ite
     if number < 1:
         raise errors.ValidationFailed(fields={"number": "at least 1"})
     if session.scalar(select(Counter.id).where(Counter.site_id == site_id, Counter.number == number)) is not None:
-        raise errors.ValidationFailed(fields={"number": f"counter {number} already exists"})
+        raise errors.ValidationFailed(fields={"number": errors.N_("already exists")})
     counter = Counter(site_id=site_id, number=number, name=name or f"Quầy {number}")
     set_counter_services(session, counter, list(service_ids))
     session.add(counter)
@@ -280,7 +280,7 @@ def set_working_hours(session: Session, site_id: int, periods: list[tuple[int, d
                       by_staff_id: int | None = None) -> None:
     for weekday, opens, closes in periods:
         if not 0 <= weekday <= 6 or closes <= opens:
-            raise errors.ValidationFailed(fields={"hours": f"bad session {weekday} {opens}-{closes}"})
+            raise errors.ValidationFailed(fields={"hours": errors.N_("the closing time must be after the opening time")})
     before = []
     for row in session.scalars(select(WorkingSession).where(WorkingSession.site_id == site_id)):
         before.append([row.weekday, row.opens_at.isoformat(), row.closes_at.isoformat()])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, send_from_directory, url_for
 
 from server.auth.access import current_actor, public
 from server.i18n import LANGUAGE_COOKIE, LANGUAGES

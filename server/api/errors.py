@@ -8,7 +8,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from server.errors import HangChoError, N_
+from server.api.problems import check_message, translated
+from server.errors import HangChoError, N_, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,12 @@ def error_body(error: HangChoError) -> dict[str, Any]:
             message = message % params
         except (KeyError, TypeError, ValueError):
             logger.warning("message %r does not fit params %r", error.message, error.params)
-    return {"error": error.code, "message": message, **error.details()}
+    body = {"error": error.code, "message": message, **error.details()}
+    if isinstance(error, ValidationFailed) and error.fields:
+        body["fields"] = translated(error.fields)
+        if error.message == ValidationFailed.message:
+            body["message"] = check_message(body["fields"])
+    return body
 
 
 def wants_json() -> bool:

@@ -3,157 +3,27 @@ site settings and the audit list; plus the notice line, which supervisors may se
 
 Every change goes through server/administration.py (which writes the audit entry) and is committed
 together with a `settings_changed` (or `notice_changed`) event, so every screen of the site refreshes.
-Validation problems come back in the reader's language: {"error", "message", "fields": {name: problem}}.
+Validation problems come back in the reader's language (server/api/problems.py, for every route).
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Literal
 
 from flask import jsonify, request
-from flask_babel import gettext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from server import administration, errors
 from server.api import api
 from server.api.common import resolve_site_id
-from server.api.validation import documented
+from server.api.validation import documented, json_body
 from server.auth.access import allow, require_actor
 from server.errors import N_
 from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
 from server.queue import events as ev
 from server.queue.site_settings import site_settings
 from server.runtime import db_session, queue_service, runtime
-
-M = TypeVar("M", bound=BaseModel)
-
-# How each field of a form is called on the admin pages (for messages such as "Tên đăng nhập: …").
-FIELD_LABELS = {
-    "code": N_("Code"), "name": N_("Name"), "name_en": N_("English name"), "group_name": N_("Group"),
-    "number_prefix": N_("Number prefix"), "number_start": N_("First number"), "number_end": N_("Last number"),
-    "number_width": N_("Number width"), "daily_quota": N_("Daily quota"), "average_service_s": N_("Average service time"),
-    "number": N_("Counter number"), "service_ids": N_("Fields served"), "username": N_("Username"),
-    "role": N_("Role"), "full_name": N_("Full name"), "title": N_("Job title"), "kind": N_("Device kind"),
-    "counter_id": N_("Counter"), "periods": N_("Working hours"), "hours": N_("Working hours"), "date": N_("Date"),
-    "level": N_("Priority level"), "notice": N_("Notice line"), "csv": N_("CSV file"), "active": N_("In use"),
-    "rating": N_("Rating"), "voice": N_("Voice"), "alerts": N_("Alerts"), "cutoff": N_("Cut-off time"),
-    "guidance": N_("Guidance line"), "buttons": N_("Rating buttons"), "reasons": N_("Reasons for low ratings"),
-    "window_s": N_("Rating time"), "low_score_max": N_("Ask reasons up to score"), "variant": N_("Accent"),
-    "number_style": N_("Reading numbers"), "chime": N_("Chime"), "repeat": N_("Repeat"), "score": N_("Score"),
-    "label": N_("Label"), "label_en": N_("English label"), "opens_at": N_("Opens at"), "closes_at": N_("Closes at"),
-    "weekday": N_("Weekday"), "position": N_("Order"), "max_priority_in_row": N_("Priority tickets in a row"),
-    "long_wait_s": N_("Long wait alert after"), "idle_counter_s": N_("Idle counter alert after"),
-    "idle_counter_queue": N_("Idle counter alert from queue length"), "low_rating_max": N_("Low rating alert up to"),
-    "paper_width_mm": N_("Paper width"), "recent_calls": N_("Recent calls shown"), "field_order": N_("Field order"),
-}
-
-# The problems administration.py and the models report, as catalogue msgids.
-KNOWN_PROBLEMS = (
-    N_("letters, digits, . and _ only"), N_("admin, supervisor, clerk or inspector"), N_("already taken"),
-    N_("too short"), N_("kiosk, display, rating_terminal or bridge"), N_("a rating terminal belongs to a counter"),
-    N_("required, at most 32 characters"), N_("required"), N_("the range must not be empty"), N_("0–8"),
-    N_("ASCII letters only, at most 8"), N_("at least 1, or empty for none"), N_("header must include code,name"),
-    N_("numbers expected in start/end/width/quota"), N_("a field is listed twice"), N_("at least 1"),
-    N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
-    N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
-    N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
-)
-
-# pydantic error types → a short problem in the reader's language.
-PYDANTIC_PROBLEMS = {
-    "missing": N_("required"),
-    "string_too_short": N_("must not be empty"),
-    "string_too_long": N_("too long (at most %(max_length)s characters)"),
-    "greater_than": N_("must be greater than %(gt)s"),
-    "greater_than_equal": N_("must be at least %(ge)s"),
-    "less_than_equal": N_("must be at most %(le)s"),
-    "int_parsing": N_("must be a whole number"),
-    "int_type": N_("must be a whole number"),
-    "int_from_float": N_("must be a whole number"),
-    "bool_parsing": N_("must be yes or no"),
-    "bool_type": N_("must be yes or no"),
-    "literal_error": N_("must be one of: %(expected)s"),
-    "enum": N_("must be one of: %(expected)s"),
-    "extra_forbidden": N_("is not an accepted field"),
-    "time_parsing": N_("must be a time such as 07:30"),
-    "time_type": N_("must be a time such as 07:30"),
-    "date_parsing": N_("must be a date such as 2026-09-02"),
-    "date_from_datetime_parsing": N_("must be a date such as 2026-09-02"),
-    "date_type": N_("must be a date such as 2026-09-02"),
-    "list_type": N_("must be a list"),
-    "too_short": N_("needs at least %(min_length)s entries"),
-    "too_long": N_("at most %(max_length)s entries"),
-    "string_type": N_("must be text"),
-    "dict_type": N_("must be an object"),
-    "model_type": N_("must be an object"),
-}
-INVALID = N_("invalid value")
-CHECK_MESSAGE = N_("Please check: %(problems)s")
-
-
-def _label(location: str) -> str:
-    parts = [part for part in location.split(".") if not part.isdigit()]
-    name = parts[-1] if parts else location
-    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
-
-
-def _translated(fields: dict[str, str]) -> errors.ValidationFailed:
-    """A ValidationFailed whose message and field problems are in the reader's language."""
-    problems = {location: gettext(problem) for location, problem in fields.items()}
-    summary = "; ".join(f"{_label(location)}: {problem}" for location, problem in problems.items())
-    failure = errors.ValidationFailed(fields=problems)
-    failure.message = gettext(CHECK_MESSAGE) % {"problems": summary}
-    return failure
-
-
-def _pydantic_problems(error: ValidationError) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "body"
-        template = PYDANTIC_PROBLEMS.get(problem["type"])
-        if template is None:
-            # A validator's own ValueError text is an English msgid of ours; anything else is "invalid".
-            message = str(problem.get("ctx", {}).get("error", "")) or ""
-            fields[location] = message if message in KNOWN_PROBLEMS else INVALID
-            continue
-        context = {key: (value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value)))
-                   for key, value in (problem.get("ctx") or {}).items()}
-        try:
-            fields[location] = gettext(template) % context
-        except (KeyError, TypeError, ValueError):
-            fields[location] = gettext(template)
-    return fields
-
-
-def body(model: type[M]) -> M:
-    if not request.is_json:
-        raise errors.BadRequest()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise errors.BadRequest()
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise _translated(_pydantic_problems(error)) from None
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def vietnamese_errors(view: F) -> F:
-    """Domain validation problems (English msgids) are answered translated."""
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except errors.ValidationFailed as failure:
-            if failure.message != errors.ValidationFailed.message:
-                raise
-            raise _translated(failure.fields) from None
-    return wrapper  # type: ignore[return-value]
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -243,9 +113,8 @@ def admin_services():  # type: ignore[no-untyped-def]
 @api.post("/admin/services")
 @allow("admin")
 @documented("Create a field", body=FieldCreate, responses={201: "the field"}, tags=("admin",))
-@vietnamese_errors
 def admin_create_service():  # type: ignore[no-untyped-def]
-    data = body(FieldCreate)
+    data = json_body(FieldCreate)
     site = _site()
     session = db_session()
     if session.scalar(select(Service.id).where(Service.site_id == site.id, Service.code == data.code)) is not None:
@@ -262,9 +131,8 @@ def admin_create_service():  # type: ignore[no-untyped-def]
 @api.patch("/admin/services/<int:service_id>")
 @allow("admin")
 @documented("Change a field (name, numbers, quota, in use)", body=FieldUpdate, tags=("admin",))
-@vietnamese_errors
 def admin_update_service(service_id: int):  # type: ignore[no-untyped-def]
-    data = body(FieldUpdate)
+    data = json_body(FieldUpdate)
     site = _site()
     service = _owned(Service, service_id, site)
     changes = {key: value for key, value in data.model_dump(exclude={"clear_quota"}).items() if value is not None}
@@ -279,9 +147,8 @@ def admin_update_service(service_id: int):  # type: ignore[no-untyped-def]
 @allow("admin")
 @documented("Import a field catalogue (CSV: code,name,name_en,group,prefix,start,end,width,quota,average_service_s)",
             body=CatalogueImport, tags=("admin",))
-@vietnamese_errors
 def admin_import_services():  # type: ignore[no-untyped-def]
-    data = body(CatalogueImport)
+    data = json_body(CatalogueImport)
     site = _site()
     created, updated = administration.import_field_catalogue(db_session(), site.id, data.csv, _now(), by_staff_id=_by())
     _announce(site.id, "services")
@@ -320,9 +187,8 @@ def admin_counters():  # type: ignore[no-untyped-def]
 @api.post("/admin/counters")
 @allow("admin")
 @documented("Create a counter", body=CounterCreate, responses={201: "the counter"}, tags=("admin",))
-@vietnamese_errors
 def admin_create_counter():  # type: ignore[no-untyped-def]
-    data = body(CounterCreate)
+    data = json_body(CounterCreate)
     site = _site()
     session = db_session()
     if session.scalar(select(Counter.id).where(Counter.site_id == site.id, Counter.number == data.number)) is not None:
@@ -345,9 +211,8 @@ def _check_services(site: Site, service_ids: list[int]) -> None:
 @api.patch("/admin/counters/<int:counter_id>")
 @allow("admin")
 @documented("Change a counter: name, in use, the ordered fields it serves", body=CounterUpdate, tags=("admin",))
-@vietnamese_errors
 def admin_update_counter(counter_id: int):  # type: ignore[no-untyped-def]
-    data = body(CounterUpdate)
+    data = json_body(CounterUpdate)
     site = _site()
     counter = _owned(Counter, counter_id, site)
     if data.service_ids is not None:
@@ -396,9 +261,8 @@ def admin_staff():  # type: ignore[no-untyped-def]
 @allow("admin")
 @documented("Create a staff account; the generated password is in the answer, once",
             body=StaffCreate, responses={201: "the account and its password"}, tags=("admin",))
-@vietnamese_errors
 def admin_create_staff():  # type: ignore[no-untyped-def]
-    data = body(StaffCreate)
+    data = json_body(StaffCreate)
     site = _site()
     staff, password = administration.create_staff(db_session(), data.username, data.role, _now(), site_id=site.id,
                                                   full_name=data.full_name, title=data.title, by_staff_id=_by())
@@ -411,9 +275,8 @@ def admin_create_staff():  # type: ignore[no-untyped-def]
 @api.patch("/admin/staff/<int:staff_id>")
 @allow("admin")
 @documented("Change a staff member's name, title, role, or deactivate the account", body=StaffUpdate, tags=("admin",))
-@vietnamese_errors
 def admin_update_staff(staff_id: int):  # type: ignore[no-untyped-def]
-    data = body(StaffUpdate)
+    data = json_body(StaffUpdate)
     site = _site()
     staff = db_session().get(Staff, staff_id)
     if staff is None or staff.site_id not in (site.id, None):
@@ -465,9 +328,8 @@ def admin_devices():  # type: ignore[no-untyped-def]
 @allow("admin")
 @documented("Register a device; its key is in the answer, once", body=DeviceCreate,
             responses={201: "the device and its key"}, tags=("admin",))
-@vietnamese_errors
 def admin_create_device():  # type: ignore[no-untyped-def]
-    data = body(DeviceCreate)
+    data = json_body(DeviceCreate)
     site = _site()
     if data.counter_id is not None:
         _owned(Counter, data.counter_id, site)
@@ -539,9 +401,8 @@ def admin_hours():  # type: ignore[no-untyped-def]
 @api.put("/admin/hours")
 @allow("admin")
 @documented("Replace the working sessions", body=HoursBody, tags=("admin",))
-@vietnamese_errors
 def admin_set_hours():  # type: ignore[no-untyped-def]
-    data = body(HoursBody)
+    data = json_body(HoursBody)
     site = _site()
     for index, period in enumerate(data.periods):
         if period.closes_at <= period.opens_at:
@@ -555,9 +416,8 @@ def admin_set_hours():  # type: ignore[no-untyped-def]
 @api.post("/admin/holidays")
 @allow("admin")
 @documented("Add a holiday (no tickets that day)", body=HolidayBody, responses={201: "the holiday"}, tags=("admin",))
-@vietnamese_errors
 def admin_add_holiday():  # type: ignore[no-untyped-def]
-    data = body(HolidayBody)
+    data = json_body(HolidayBody)
     site = _site()
     holiday = administration.add_holiday(db_session(), site.id, data.date, data.name, _now(), by_staff_id=_by())
     _announce(site.id, "hours")
@@ -611,9 +471,8 @@ def admin_priorities():  # type: ignore[no-untyped-def]
 @api.post("/admin/priorities")
 @allow("admin")
 @documented("Add a priority category", body=PriorityCreate, responses={201: "the category"}, tags=("admin",))
-@vietnamese_errors
 def admin_create_priority():  # type: ignore[no-untyped-def]
-    data = body(PriorityCreate)
+    data = json_body(PriorityCreate)
     site = _site()
     session = db_session()
     if session.scalar(select(PriorityCategory.id).where(PriorityCategory.site_id == site.id,
@@ -632,9 +491,8 @@ def admin_create_priority():  # type: ignore[no-untyped-def]
 @api.patch("/admin/priorities/<int:category_id>")
 @allow("admin")
 @documented("Change a priority category", body=PriorityUpdate, tags=("admin",))
-@vietnamese_errors
 def admin_update_priority(category_id: int):  # type: ignore[no-untyped-def]
-    data = body(PriorityUpdate)
+    data = json_body(PriorityUpdate)
     site = _site()
     category = _owned(PriorityCategory, category_id, site)
     administration.update_priority_category(db_session(), category, data.model_dump(exclude_none=True), _now(),
@@ -674,9 +532,8 @@ def admin_settings():  # type: ignore[no-untyped-def]
 @api.patch("/admin/settings")
 @allow("admin")
 @documented("Change site settings (validated as a whole)", body=SettingsBody, tags=("admin",))
-@vietnamese_errors
 def admin_update_settings():  # type: ignore[no-untyped-def]
-    data = body(SettingsBody)
+    data = json_body(SettingsBody)
     site = _site()
     changes = {key: value for key, value in data.model_dump(exclude_unset=True).items()}
     changed = administration.update_site_settings(db_session(), site, changes, _now(), by_staff_id=_by())
@@ -692,9 +549,8 @@ def admin_update_settings():  # type: ignore[no-untyped-def]
 @api.put("/notice")
 @allow("supervisor", "admin")
 @documented("Set the notice line shown on the hall displays (empty to clear)", body=NoticeBody, tags=("dashboard",))
-@vietnamese_errors
 def set_notice():  # type: ignore[no-untyped-def]
-    data = body(NoticeBody)
+    data = json_body(NoticeBody)
     site = _site()
     administration.update_site_settings(db_session(), site, {"notice": data.notice}, _now(), by_staff_id=_by())
     queue_service().record_setting_change(site.id, ev.NOTICE_CHANGED, {"notice": data.notice})
@@ -712,6 +568,6 @@ def admin_audit():  # type: ignore[no-untyped-def]
         limit = max(1, min(500, int(request.args.get("limit", 100))))
         offset = max(0, int(request.args.get("offset", 0)))
     except ValueError:
-        raise _translated({"limit": N_("must be a whole number")}) from None
+        raise errors.ValidationFailed(fields={"limit": N_("must be a whole number")}) from None
     entity = request.args.get("entity") or None
     return jsonify(administration.audit_entries(db_session(), site.id, limit=limit, offset=offset, entity=entity))

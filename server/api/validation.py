@@ -8,18 +8,11 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from server import errors
+from server.api.problems import field_problems
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., object])
 DOC_ATTRIBUTE = "_hangcho_doc"
-
-
-def _fields_of(error: ValidationError) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "body"
-        fields[location] = problem["msg"]
-    return fields
 
 
 def json_body(model: type[M]) -> M:
@@ -32,14 +25,14 @@ def json_body(model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise errors.ValidationFailed(fields=_fields_of(error)) from None
+        raise errors.ValidationFailed(fields=field_problems(error)) from None
 
 
 def query_args(model: type[M]) -> M:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as error:
-        raise errors.ValidationFailed(fields=_fields_of(error)) from None
+        raise errors.ValidationFailed(fields=field_problems(error)) from None
 
 
 @dataclass(frozen=True)

@@ -391,7 +391,7 @@ class QueueService:
         self._actor = actor
         if (to_service_id is None) == (to_counter_id is None):
             raise errors.ValidationFailed(
-                fields={"service_id": "one of service_id or counter_id", "counter_id": "one of service_id or counter_id"}
+                fields={"service_id": N_("choose one field or one counter"), "counter_id": N_("choose one field or one counter")}
             )
         ticket = self._ticket(ticket_id)
         site = self._lock_site(ticket.site_id)
@@ -410,7 +410,7 @@ class QueueService:
             if target_counter is None or target_counter.site_id != site.id or not target_counter.active:
                 raise errors.CounterNotFound()
             if target_counter.id == counter.id:
-                raise errors.ValidationFailed(fields={"counter_id": "the ticket is already at this counter"})
+                raise errors.ValidationFailed(fields={"counter_id": N_("the ticket is already at this counter")})
             ticket.target_counter_id = target_counter.id
         ticket.status = new_status
         ticket.transfer_count += 1
@@ -517,7 +517,7 @@ class QueueService:
         if counter.status is CounterStatus.PAUSED:
             raise errors.InvalidTransition(current=counter.status.value, verb="pause")
         if not reason.strip():
-            raise errors.ValidationFailed(fields={"reason": "required"})
+            raise errors.ValidationFailed(fields={"reason": N_("required")})
         counter.status = CounterStatus.PAUSED
         counter.pause_reason = reason.strip()[:200]
         counter.status_changed_at = self.clock.now()
@@ -621,7 +621,7 @@ class QueueService:
         now = self.clock.now()
         self._check_rating_rate_limit(actor, request, now)
         if not 1 <= request.score <= 5:
-            raise errors.ValidationFailed(fields={"score": "1–5"})
+            raise errors.ValidationFailed(fields={"score": N_("must be at least %(ge)s") % {"ge": 1}})
         ticket = self._rating_ticket(request, actor)
         site = self._lock_site(ticket.site_id)
         self.session.refresh(ticket)
@@ -750,7 +750,7 @@ class QueueService:
                 raise errors.InvalidRatingToken()
             return ticket
         if request.ticket_id is None:
-            raise errors.ValidationFailed(fields={"ticket_id": "required"})
+            raise errors.ValidationFailed(fields={"ticket_id": N_("required")})
         ticket = self.session.get(Ticket, request.ticket_id)
         if ticket is None or (actor.site_id is not None and ticket.site_id != actor.site_id):
             raise errors.TicketNotFound()

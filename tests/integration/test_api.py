@@ -214,6 +214,13 @@ def test_daily_quota_reached_gets_409_and_writes_nothing(app, client) -> None:  
     assert counts(app) == before
 
 
+def test_validation_problems_name_each_field_in_vietnamese(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/tickets", json={"service_id": "một", "vip": True}, headers=KIOSK)
+    assert response.status_code == 422
+    assert response.json["fields"] == {"service_id": "phải là số nguyên", "vip": "không phải trường được chấp nhận"}
+    assert response.json["message"].startswith("Vui lòng kiểm tra lại: Lĩnh vực: phải là số nguyên")
+
+
 def test_english_messages_on_request(client) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/api/v1/tickets?lang=en", json={"service_id": 99}, headers=KIOSK)
     assert response.json["message"] == "This field (lĩnh vực) does not exist or is not offered."
