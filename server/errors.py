@@ -220,6 +220,11 @@ class CounterNotServingField(Conflict):
     message = N_("That counter does not serve this field.")
 
 
+class KioskHasNoPrinter(Conflict):
+    code = "kiosk_has_no_printer"
+    message = N_("This kiosk has no printer. Please note your number.")
+
+
 class AlreadyRated(Conflict):
     code = "already_rated"
     message = N_("This ticket has already been rated. Thank you!")

@@ -813,6 +813,8 @@ class QueueService:
             raise errors.NotFound()
         if actor.is_device(DeviceKind.KIOSK.value) and actor.id != ticket.issued_by_device_id:
             raise errors.Forbidden()
+        if not kiosk.settings.get("printer", True):
+            raise errors.KioskHasNoPrinter()
         ahead, wait = self.position(ticket)
         job_id = self._queue_print_job(site, site_settings(site.settings), ticket, kiosk, ahead, wait, reprint=True)
         self._commit()

@@ -375,6 +375,19 @@ def test_print_results_and_time_outs(queue, clock, publisher, session_factory) -
     assert any(e.type == ev.ALERT and e.payload["kind"] == "printer_problem" for e in publisher.events)
 
 
+def test_a_kiosk_without_a_printer_gets_no_print_job_and_cannot_reprint(queue, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from server.models import Device
+
+    session = session_factory()
+    session.get(Device, 1).settings = {"printer": False}
+    session.commit()
+    session.close()
+    issued = queue().issue_ticket(TPHT, KIOSK)
+    assert issued.print_job_id is None
+    with pytest.raises(errors.KioskHasNoPrinter):
+        queue().reprint(issued.ticket.id, KIOSK)
+
+
 def test_ratings_flow_through_the_service(queue, called_ticket) -> None:  # type: ignore[no-untyped-def]
     queue().finish(called_ticket.id, clerk(1))
     terminal = Actor(kind="device", id=3, site_id=1, role="rating_terminal", counter_id=1)
