@@ -94,7 +94,7 @@ def seed_demo(session: Session, now: dt.datetime, demo_mode: bool = True) -> Dem
     kiosk, kiosk_key = create_device(session, site.id, "kiosk", "Kiosk sảnh chính", now,
                                      key="demo-kiosk-1" if demo_mode else None, settings={"printer": True})
     result.device_keys["kiosk"] = kiosk_key
-    for number, (username, full_name, title) in zip(DEMO_COUNTERS, DEMO_CLERKS):
+    for number, (username, full_name, title) in zip(DEMO_COUNTERS, DEMO_CLERKS, strict=True):
         counter = create_counter(session, site.id, number, [services[c].id for c in DEMO_COUNTERS[number]], now)
         clerk_id = staff(username, "clerk", full_name, title)
         counter.clerk_id = clerk_id
