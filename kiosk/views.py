@@ -23,6 +23,7 @@ from server.errors import N_
 from server.i18n import catalogue
 from server.models import Ticket
 from server.queue import queries
+from server.queue.site_settings import KioskSettings
 from server.runtime import db_session, queue_service, runtime
 
 logger = logging.getLogger(__name__)
@@ -35,15 +36,9 @@ blueprint = Blueprint(
     static_url_path="/kiosk/static",
 )
 
-# Defaults of a kiosk's own settings (Device.settings), used when the device does not set them.
-KIOSK_DEFAULTS: dict[str, Any] = {
-    "printer": True,  # a printer hangs on this kiosk (the server queues print jobs for it)
-    "confirmation_s": 15,  # the confirmation goes back to the start after this many seconds
-    "print_problem_confirmation_s": 60,  # … and after this many when the ticket did not print
-    "print_wait_s": 12,  # no print result after this long counts as "not printed"
-    "idle_reset_s": 45,  # a half-finished choice goes back to the start after this long untouched
-    "request_timeout_s": 6,  # one POST attempt; the kiosk tries twice with the same Idempotency-Key
-}
+# Defaults of a kiosk's own settings (server/queue/site_settings.py KioskSettings), used until the snapshot
+# brings the device's own; the paper width is the bridge's business, not the page's.
+KIOSK_DEFAULTS: dict[str, Any] = KioskSettings().model_dump(exclude={"paper_width_mm"})
 
 KIOSK_TEXTS = {
     "page_title": N_("Take a number"),

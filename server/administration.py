@@ -121,6 +121,61 @@ def revoke_device(session: Session, device: Device, now: dt.datetime, by_staff_i
     audit(session, by_staff_id, device.site_id, "revoke", "device", device.id, None, {"revoked_at": now.isoformat()}, now)
 
 
+def device_dict(device: Device) -> dict[str, Any]:
+    """What an administrator may change on a device, flat, so the audit names each setting that changed."""
+    from server.queue.site_settings import kiosk_settings
+
+    values: dict[str, Any] = {"name": device.name}
+    if device.kind is DeviceKind.KIOSK:
+        values.update(kiosk_settings(device.settings).model_dump())
+    return values
+
+
+def update_device(session: Session, device: Device, changes: dict[str, Any], now: dt.datetime,
+                  by_staff_id: int | None = None) -> Device:
+    """Rename a device or change a kiosk's own settings.
+
+    `changes` may hold `name` and `settings` (a partial dict merged into the kiosk's current settings and
+    validated as a whole through KioskSettings, so unknown keys and values out of bounds are refused and
+    nothing is written). Only kiosks have settings of their own.
+    """
+    from pydantic import ValidationError
+
+    from server.api.problems import field_problems
+    from server.queue.site_settings import KioskSettings, kiosk_settings
+
+    unknown = sorted(set(changes) - {"name", "settings"})
+    if unknown:
+        raise errors.ValidationFailed(fields={key: errors.N_("is not an accepted field") for key in unknown})
+    before = device_dict(device)
+    name = changes.get("name")
+    if name is not None and not str(name).strip():
+        raise errors.ValidationFailed(fields={"name": errors.N_("required")})
+    validated = None
+    if changes.get("settings") is not None:
+        if device.kind is not DeviceKind.KIOSK:
+            raise errors.ValidationFailed(fields={"settings": errors.N_("only kiosks have settings of their own")})
+        if not isinstance(changes["settings"], dict):
+            raise errors.ValidationFailed(fields={"settings": errors.N_("must be an object")})
+        current = kiosk_settings(device.settings).model_dump()
+        try:
+            validated = KioskSettings.model_validate({**current, **changes["settings"]})
+        except ValidationError as error:
+            # Problems are named settings.<key>, so the admin form shows each next to its input.
+            raise errors.ValidationFailed(fields={f"settings.{location}": problem
+                                                  for location, problem in field_problems(error).items()}) from None
+    # Everything was checked before anything is changed: a refused request writes nothing.
+    if name is not None:
+        device.name = str(name).strip()
+    if validated is not None:
+        device.settings = validated.model_dump()
+    after = device_dict(device)
+    if after != before:
+        audit(session, by_staff_id, device.site_id, "update", "device", device.id, _changed(before, after),
+              _changed(after, before), now)
+    return device
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     code: str

@@ -36,6 +36,11 @@ FIELD_LABELS = {
     "long_wait_s": N_("Long wait alert after"), "idle_counter_s": N_("Idle counter alert after"),
     "idle_counter_queue": N_("Idle counter alert from queue length"), "low_rating_max": N_("Low rating alert up to"),
     "paper_width_mm": N_("Paper width"), "recent_calls": N_("Recent calls shown"), "field_order": N_("Field order"),
+    # a kiosk's own settings
+    "settings": N_("Settings"), "printer": N_("Printer"), "confirmation_s": N_("Time the number stays on screen"),
+    "print_problem_confirmation_s": N_("Time the number stays when the ticket did not print"),
+    "print_wait_s": N_("Time to wait for the printer"), "idle_reset_s": N_("Time before going back to the start"),
+    "request_timeout_s": N_("Time to wait for the server"),
 }
 
 # The problems administration.py and the models report, as catalogue msgids.
@@ -48,6 +53,7 @@ KNOWN_PROBLEMS = (
     N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
     N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
     N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
+    N_("only kiosks have settings of their own"),
 )
 
 # pydantic error types → a short problem in the reader's language.
@@ -79,6 +85,7 @@ PYDANTIC_PROBLEMS = {
     "model_type": N_("must be an object"),
 }
 INVALID = N_("invalid value")
+OR = N_("or")
 CHECK_MESSAGE = N_("Please check: %(problems)s")
 
 
@@ -112,6 +119,9 @@ def field_problems(error: ValidationError) -> dict[str, str]:
             continue
         context = {key: (value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value)))
                    for key, value in (problem.get("ctx") or {}).items()}
+        if isinstance(context.get("expected"), str):
+            # pydantic lists the choices in English ("58 or 80").
+            context["expected"] = context["expected"].replace(" or ", f" {gettext(OR)} ")
         try:
             fields[location] = gettext(template) % context
         except (KeyError, TypeError, ValueError):

@@ -22,7 +22,7 @@ from server.auth.access import allow, require_actor
 from server.errors import N_
 from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
 from server.queue import events as ev
-from server.queue.site_settings import site_settings
+from server.queue.site_settings import kiosk_settings, site_settings
 from server.runtime import db_session, queue_service, runtime
 
 # --------------------------------------------------------------------------- helpers
@@ -308,11 +308,21 @@ class DeviceCreate(Strict):
     counter_id: int | None = Field(default=None, gt=0)
 
 
+class DeviceUpdate(Strict):
+    """A new name, and for a kiosk any of its own settings (validated through KioskSettings)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    settings: dict[str, Any] | None = None
+
+
 def device_view(device: Device) -> dict[str, Any]:
-    return {"id": device.id, "kind": device.kind.value, "name": device.name, "counter_id": device.counter_id,
+    view = {"id": device.id, "kind": device.kind.value, "name": device.name, "counter_id": device.counter_id,
             "key_hint": device.key_hint, "status": device.status, "last_seen_at": _iso(device.last_seen_at),
             "created_at": _iso(device.created_at), "revoked_at": _iso(device.revoked_at),
             "hardware": device.hardware_status}
+    if device.kind.value == "kiosk":
+        view["settings"] = kiosk_settings(device.settings).model_dump()
+    return view
 
 
 @api.get("/admin/devices")
@@ -339,6 +349,21 @@ def admin_create_device():  # type: ignore[no-untyped-def]
     response = jsonify({**device_view(device), "key": key})
     response.status_code = 201
     return response
+
+
+@api.patch("/admin/devices/<int:device_id>")
+@allow("admin")
+@documented("Rename a device or change a kiosk's own settings (printer, paper width, timers)", body=DeviceUpdate,
+            tags=("admin",))
+def admin_update_device(device_id: int):  # type: ignore[no-untyped-def]
+    data = json_body(DeviceUpdate)
+    site = _site()
+    device = _owned(Device, device_id, site)
+    administration.update_device(db_session(), device, data.model_dump(exclude_none=True), _now(), by_staff_id=_by())
+    # settings_changed reaches the kiosk too (site room): it asks for a new snapshot, whose `kiosk` block
+    # carries these settings, and applies them without a reload.
+    _announce(site.id, "devices", device_id=device.id)
+    return jsonify(device_view(device))
 
 
 @api.post("/admin/devices/<int:device_id>/rotate-key")

@@ -32,7 +32,7 @@ from server.models import (
 from server.queue import events as ev
 from server.queue.clock import Clock
 from server.queue.rules import IssuingState, business_date, estimated_wait_seconds
-from server.queue.site_settings import site_settings
+from server.queue.site_settings import kiosk_settings, site_settings
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -271,7 +271,7 @@ def kiosk_snapshot(session: Session, site_id: int, clock: Clock, issuing: Issuin
     kiosk = session.get(Device, kiosk_id) if kiosk_id is not None else None
     if kiosk is not None:
         # The kiosk's own settings (printer present, how long the confirmation stays, …), see docs/kiosk.md.
-        snapshot["kiosk"] = {"id": kiosk.id, "name": kiosk.name, "settings": dict(kiosk.settings or {})}
+        snapshot["kiosk"] = {"id": kiosk.id, "name": kiosk.name, "settings": kiosk_settings(kiosk.settings).model_dump()}
     snapshot["priority_categories"] = [
         {"code": p.code, "name": p.name, "name_en": p.name_en, "level": p.level}
         for p in session.scalars(

@@ -64,7 +64,7 @@ from server.queue.rules import (
     issuing_state,
     next_status,
 )
-from server.queue.site_settings import SiteSettings, site_settings
+from server.queue.site_settings import SiteSettings, kiosk_settings, site_settings
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class QueueService:
         print_job_id = None
         if actor.is_device(DeviceKind.KIOSK.value):
             kiosk = self.session.get(Device, actor.id)
-            if kiosk is not None and kiosk.settings.get("printer", True):
+            if kiosk is not None and kiosk_settings(kiosk.settings).printer:
                 print_job_id = self._queue_print_job(site, settings, ticket, kiosk, ahead, wait, reprint=False)
         self._commit(idempotency_key, ticket_id=ticket.id, print_job_id=print_job_id)
         return IssuedTicket(ticket, ahead, wait, print_job_id)
@@ -813,7 +813,7 @@ class QueueService:
             raise errors.NotFound()
         if actor.is_device(DeviceKind.KIOSK.value) and actor.id != ticket.issued_by_device_id:
             raise errors.Forbidden()
-        if not kiosk.settings.get("printer", True):
+        if not kiosk_settings(kiosk.settings).printer:
             raise errors.KioskHasNoPrinter()
         ahead, wait = self.position(ticket)
         job_id = self._queue_print_job(site, site_settings(site.settings), ticket, kiosk, ahead, wait, reprint=True)
@@ -909,7 +909,7 @@ class QueueService:
                 "kiosk_id": kiosk.id,
                 "reprint": reprint,
                 "language": ticket.language,
-                "paper_width_mm": int(kiosk.settings.get("paper_width_mm", settings.paper_width_mm)),
+                "paper_width_mm": kiosk_settings(kiosk.settings).paper_width_mm or settings.paper_width_mm,
                 "ticket": {
                     "id": ticket.id,
                     "number": ticket.number,

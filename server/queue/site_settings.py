@@ -6,11 +6,14 @@ takes effect at once in every process.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from server.queue.rules import CallingPolicy, FieldOrder
+
+logger = logging.getLogger(__name__)
 
 
 class RatingReason(BaseModel):
@@ -102,3 +105,45 @@ class SiteSettings(BaseModel):
 
 def site_settings(raw: dict[str, Any] | None) -> SiteSettings:
     return SiteSettings.model_validate(raw or {})
+
+
+class KioskSettings(BaseModel):
+    """A kiosk's own settings (Device.settings of a kiosk), set by the administrator; see docs/kiosk.md.
+
+    Unknown keys are refused, so an administrator's typo is reported rather than silently ignored.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    printer: bool = True  # a printer hangs on this kiosk: the server queues print jobs for its tickets
+    paper_width_mm: Literal[58, 80] | None = None  # None: the site's paper_width_mm
+    confirmation_s: int = Field(default=15, ge=5, le=120)  # the confirmation goes back to the start
+    print_problem_confirmation_s: int = Field(default=60, ge=10, le=300)  # … when the ticket did not print
+    print_wait_s: int = Field(default=12, ge=3, le=60)  # no print result after this long: "not printed"
+    idle_reset_s: int = Field(default=45, ge=10, le=600)  # an untouched half-finished choice starts over
+    request_timeout_s: int = Field(default=6, ge=2, le=30)  # one POST attempt (two attempts per tap)
+
+
+def kiosk_settings(raw: dict[str, Any] | None) -> KioskSettings:
+    """A kiosk's stored settings, read leniently: a kiosk must keep working whatever its row holds.
+
+    Writes are validated strictly (server/administration.py `update_device`); a value put in the database
+    by other means is brought to the nearest bound when out of range, or falls back to its default when
+    it is not usable at all. Unknown keys are ignored here.
+    """
+    known = {key: value for key, value in (raw or {}).items() if key in KioskSettings.model_fields}
+    try:
+        return KioskSettings.model_validate(known)
+    except ValidationError as error:
+        usable = dict(known)
+        for problem in error.errors():
+            name = str(problem["loc"][0])
+            context = problem.get("ctx") or {}
+            if problem["type"] == "greater_than_equal":
+                usable[name] = context["ge"]
+            elif problem["type"] == "less_than_equal":
+                usable[name] = context["le"]
+            else:
+                usable.pop(name, None)
+            logger.warning("kiosk setting %s=%r is not allowed (%s); using %r", name, known.get(name),
+                           problem["type"], usable.get(name, KioskSettings.model_fields[name].default))
+        return KioskSettings.model_validate(usable)

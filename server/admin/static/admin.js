@@ -255,7 +255,8 @@
     },
 
     async devices() {
-      const [devices, counters] = await Promise.all([call("GET", "/admin/devices"), call("GET", "/admin/counters")]);
+      const [devices, counters, settings] = await Promise.all([call("GET", "/admin/devices"), call("GET", "/admin/counters"),
+        call("GET", "/admin/settings")]);
       const counterOptions = [["", t("none")], ...counters.map((c) => [c.id, `${t("counter")} ${c.number}`])];
       const counterNumber = new Map(counters.map((c) => [c.id, c.number]));
       const rows = devices.map((d) => element("tr", {"data-id": d.id, class: d.revoked_at ? "row-muted" : null},
@@ -265,6 +266,7 @@
         element("td", {}, d.revoked_at ? element("span", {class: "status-badge status-closed"}, t("revoked"))
           : element("span", {class: `status-badge device-${["online", "offline"].includes(d.status) ? d.status : "unknown"}`}, t(`device_${["online", "offline"].includes(d.status) ? d.status : "unknown"}`))),
         element("td", {class: "actions"},
+          d.kind === "kiosk" ? button(t("settings"), () => editKiosk(d, settings.paper_width_mm)) : null,
           button(t("new_key"), async () => {
             const result = await change(() => call("POST", `/admin/devices/${d.id}/rotate-key`));
             if (result) showSecret(t("key_for", {name: result.name}), result.key, t("open_with_key"));
@@ -437,6 +439,37 @@
       await load();
     },
   };
+
+  /* A kiosk's name and own settings (printer, paper, timers); the kiosk applies them at once. */
+  function editKiosk(device, sitePaperWidth) {
+    const seconds = (name, min, max) => ({name, label: t(name), type: "number", min, max, step: 1, required: true,
+      help: t("seconds_range", {min, max})});
+    const fields = [
+      {name: "name", label: t("name"), required: true, maxlength: 120},
+      {name: "printer", label: t("printer"), type: "checkbox", help: t("printer_help")},
+      {name: "paper_width_mm", label: t("paper_width_mm"), type: "select",
+        options: [["", t("paper_site_default", {width: sitePaperWidth})], ["58", "58 mm"], ["80", "80 mm"]]},
+      seconds("confirmation_s", 5, 120),
+      seconds("print_problem_confirmation_s", 10, 300),
+      seconds("print_wait_s", 3, 60),
+      seconds("idle_reset_s", 10, 600),
+      seconds("request_timeout_s", 2, 30),
+    ];
+    const current = device.settings || {};
+    openForm(t("kiosk_settings_for", {name: device.name}), fields,
+      {...current, name: device.name, paper_width_mm: current.paper_width_mm ?? ""},
+      (values) => {
+        const {name, ...changes} = values;
+        changes.paper_width_mm = changes.paper_width_mm === "" ? null : Number(changes.paper_width_mm);
+        return apply(() => call("PATCH", `/admin/devices/${device.id}`, {name, settings: changes}));
+      });
+    const bodyNode = document.getElementById("dialog-body");
+    bodyNode.prepend(element("p", {class: "muted form-help", id: "kiosk-settings-note"}, t("settings_apply_now")));
+    // Eight settings: two columns keep the whole form on one screen.
+    bodyNode.classList.add("kiosk-settings");
+    dialog.classList.add("is-wide");
+    dialog.addEventListener("close", () => { bodyNode.classList.remove("kiosk-settings"); dialog.classList.remove("is-wide"); }, {once: true});
+  }
 
   /* The ordered list of fields a counter serves: up, down, remove, add. */
   function editCounter(counter, services) {

@@ -137,12 +137,12 @@ def test_english_toggle_switches_without_reload_and_the_next_citizen_gets_vietna
 
 
 def test_the_confirmation_goes_back_to_the_start_by_itself_or_on_a_tap(live_server, centre, open_kiosk) -> None:  # type: ignore[no-untyped-def]
-    centre.set_kiosk_settings(confirmation_s=3)
+    centre.set_kiosk_settings(confirmation_s=5)  # the shortest an administrator may set
     page = open_kiosk(live_server)
     tap_field(page, "Hộ kinh doanh")
     wait_for_screen(page, "confirmation")
     expect(page.locator("#countdown")).to_contain_text("Tự động quay lại sau")
-    wait_for_screen(page, "home", timeout_ms=8000)  # nobody touched it
+    wait_for_screen(page, "home", timeout_ms=10_000)  # nobody touched it
 
     tap_field(page, "Hộ kinh doanh")
     wait_for_screen(page, "confirmation")
@@ -153,11 +153,11 @@ def test_the_confirmation_goes_back_to_the_start_by_itself_or_on_a_tap(live_serv
 
 
 def test_a_half_finished_choice_returns_to_the_start_when_left_alone(live_server, centre, open_kiosk) -> None:  # type: ignore[no-untyped-def]
-    centre.set_kiosk_settings(idle_reset_s=2)
+    centre.set_kiosk_settings(idle_reset_s=10)  # the shortest an administrator may set
     page = open_kiosk(live_server)
     page.locator("#priority-entry").click()
     wait_for_screen(page, "priority")
-    wait_for_screen(page, "home", timeout_ms=8000)
+    wait_for_screen(page, "home", timeout_ms=15_000)
     expect(page.locator("#priority-banner")).to_be_hidden()
     assert centre.ticket_count() == 0
 

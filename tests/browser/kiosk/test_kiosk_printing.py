@@ -57,7 +57,7 @@ def test_a_silent_printer_counts_as_not_printed(sqlite_url, tmp_path, open_kiosk
     server = start_live_server(sqlite_url, tmp_path, HANGCHO_SCHEDULER="false")
     try:
         centre = CentreDatabase(server.database_url)
-        centre.set_kiosk_settings(print_wait_s=2)
+        centre.set_kiosk_settings(print_wait_s=3)  # the shortest an administrator may set
         page = open_kiosk(server)
         tap_field(page, "Chứng thực")
         wait_for_screen(page, "confirmation")
