@@ -5,6 +5,7 @@ device offline, waits with backoff and tries again; it never reaches the other d
 """
 from __future__ import annotations
 
+import abc
 import logging
 import queue
 import threading
@@ -72,7 +73,7 @@ def iso_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
-class DeviceWorker(threading.Thread):
+class DeviceWorker(threading.Thread, abc.ABC):
     """Supervisor loop around `cycle()`; subclasses do one bounded piece of work per cycle."""
 
     def __init__(self, config: DeviceConfig, context: BridgeContext, transport: SerialTransport) -> None:
@@ -135,9 +136,9 @@ class DeviceWorker(threading.Thread):
     def after_fault(self) -> None:
         """Hook: forget device-side state that must be sent again once the device is back."""
 
+    @abc.abstractmethod
     def cycle(self) -> None:
         """One bounded piece of work."""
-        raise NotImplementedError
 
 
 # --- printer -------------------------------------------------------------------------------------
@@ -372,9 +373,9 @@ class KeypadWorker(DeviceWorker):
     def before_read(self) -> None:
         """Hook: commands to send to the keypad before reading."""
 
+    @abc.abstractmethod
     def message_for(self, press: KeyPress) -> OutgoingMessage:
         """The outbox message for one press."""
-        raise NotImplementedError
 
     def _log_answer(self, what: str) -> Any:
         def on_answer(answer: Any) -> None:
