@@ -12,11 +12,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
@@ -317,6 +318,62 @@ def live_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     server = start_live_server(sqlite_url, tmp_path)
     yield server
     server.stop()
+
+
+class SocketListener:
+    """A real python-socketio client that records every event it receives, to wait on them.
+
+    `wait_for` returns the first matching event not returned before (so waiting twice for `snapshot`
+    gives two snapshots, and events may be awaited in any order)."""
+
+    def __init__(self, url: str, auth: dict[str, str]) -> None:
+        import socketio
+
+        self.seen: list[tuple[str, Any]] = []
+        self._taken: set[int] = set()
+        self._changed = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._record)
+        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._changed:
+            self.seen.append((event, data))
+            self._changed.notify_all()
+
+    def wait_for(self, event: str, where=lambda data: True, timeout: float = 20) -> Any:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for index, (name, data) in enumerate(self.seen):
+                    if index not in self._taken and name == event and where(data):
+                        self._taken.add(index)
+                        return data
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no {event} within {timeout} s; got {self.names()}")
+                self._changed.wait(remaining)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.seen]
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture
+def socket_listener() -> Iterator[Callable[[str, dict[str, str]], SocketListener]]:
+    """`socket_listener(url, auth)` → a connected SocketListener, disconnected after the test."""
+    opened: list[SocketListener] = []
+
+    def open_listener(url: str, auth: dict[str, str]) -> SocketListener:
+        listener = SocketListener(url, auth)
+        opened.append(listener)
+        return listener
+
+    yield open_listener
+    for listener in opened:
+        listener.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Socket.IO against the real server process: auth on connect, snapshot, events after commit, rooms, Redis."""
 from __future__ import annotations
 
-import queue as queues
 import threading
 from typing import Any
 
@@ -11,52 +10,14 @@ import socketio
 from tests.conftest import LiveServer, start_live_server
 
 
-class Listener:
-    """A real python-socketio client that records every event it receives."""
-
-    def __init__(self, url: str, auth: dict[str, str]) -> None:
-        self.events: queues.Queue[tuple[str, Any]] = queues.Queue()
-        self.seen: list[tuple[str, Any]] = []
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("*", self._record)
-        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
-
-    def _record(self, event: str, data: Any = None) -> None:
-        self.seen.append((event, data))
-        self.events.put((event, data))
-
-    def wait_for(self, event: str, timeout: float = 10, where=lambda data: True) -> Any:  # type: ignore[no-untyped-def]
-        while True:
-            name, data = self.events.get(timeout=timeout)
-            if name == event and where(data):
-                return data
-
-    def close(self) -> None:
-        self.client.disconnect()
-
-
-@pytest.fixture
-def listeners():  # type: ignore[no-untyped-def]
-    opened: list[Listener] = []
-
-    def open_listener(url: str, auth: dict[str, str]) -> Listener:
-        listener = Listener(url, auth)
-        opened.append(listener)
-        return listener
-
-    yield open_listener
-    for listener in opened:
-        listener.close()
-
-
 def issue(server: LiveServer, service_id: int = 1) -> dict[str, Any]:
     response = server.api("POST", "/tickets", token="demo-kiosk-1", json={"service_id": service_id})
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def test_a_display_gets_ticket_called_after_call_next(live_server: LiveServer, listeners) -> None:  # type: ignore[no-untyped-def]
-    display = listeners(live_server.url, {"token": "demo-display-1"})
+def test_a_display_gets_ticket_called_after_call_next(live_server: LiveServer, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    display = socket_listener(live_server.url, {"token": "demo-display-1"})
     snapshot = display.wait_for("snapshot")
     ticket = issue(live_server)
     clerk = live_server.login("canbo1")
@@ -68,8 +29,8 @@ def test_a_display_gets_ticket_called_after_call_next(live_server: LiveServer, l
     assert live_server.api("GET", f"/tickets/{ticket['id']}", token=clerk).json()["status"] == "called"
 
 
-def test_events_arrive_in_seq_order_without_gaps_for_the_site_room(live_server: LiveServer, listeners) -> None:  # type: ignore[no-untyped-def]
-    display = listeners(live_server.url, {"token": "demo-display-1"})
+def test_events_arrive_in_seq_order_without_gaps_for_the_site_room(live_server: LiveServer, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    display = socket_listener(live_server.url, {"token": "demo-display-1"})
     last = display.wait_for("snapshot")["seq"]
     clerk = live_server.login("canbo1")
     for _ in range(3):
@@ -80,20 +41,20 @@ def test_events_arrive_in_seq_order_without_gaps_for_the_site_room(live_server: 
     assert seqs == list(range(last + 1, last + 1 + len(seqs)))
 
 
-def test_a_client_that_reconnects_gets_a_fresh_snapshot(live_server: LiveServer, listeners) -> None:  # type: ignore[no-untyped-def]
-    first = listeners(live_server.url, {"token": "demo-display-1"})
+def test_a_client_that_reconnects_gets_a_fresh_snapshot(live_server: LiveServer, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    first = socket_listener(live_server.url, {"token": "demo-display-1"})
     before = first.wait_for("snapshot")
     first.close()
     issue(live_server, 3)
     issue(live_server, 3)
-    again = listeners(live_server.url, {"token": "demo-display-1"})
+    again = socket_listener(live_server.url, {"token": "demo-display-1"})
     after = again.wait_for("snapshot")
     assert after["seq"] > before["seq"]
     assert [s["waiting"] for s in after["services"] if s["id"] == 3] == [2]
 
 
-def test_request_snapshot_answers_with_a_new_snapshot(live_server: LiveServer, listeners) -> None:  # type: ignore[no-untyped-def]
-    display = listeners(live_server.url, {"token": "demo-display-1"})
+def test_request_snapshot_answers_with_a_new_snapshot(live_server: LiveServer, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    display = socket_listener(live_server.url, {"token": "demo-display-1"})
     display.wait_for("snapshot")
     issue(live_server)
     answer = display.client.call("request_snapshot", {}, timeout=10)
@@ -109,11 +70,11 @@ def test_an_unauthenticated_client_is_refused(live_server: LiveServer, auth: dic
     assert not client.connected
 
 
-def test_ratings_reach_dashboards_and_never_the_clerk(live_server: LiveServer, listeners) -> None:  # type: ignore[no-untyped-def]
+def test_ratings_reach_dashboards_and_never_the_clerk(live_server: LiveServer, socket_listener) -> None:  # type: ignore[no-untyped-def]
     clerk_token = live_server.login("canbo1")
-    clerk = listeners(live_server.url, {"token": clerk_token})
-    dashboard = listeners(live_server.url, {"token": live_server.login("giamsat")})
-    terminal = listeners(live_server.url, {"token": "demo-rating-1"})
+    clerk = socket_listener(live_server.url, {"token": clerk_token})
+    dashboard = socket_listener(live_server.url, {"token": live_server.login("giamsat")})
+    terminal = socket_listener(live_server.url, {"token": "demo-rating-1"})
     for listener in (clerk, dashboard, terminal):
         listener.wait_for("snapshot")
     ticket = issue(live_server)
@@ -132,10 +93,10 @@ def test_ratings_reach_dashboards_and_never_the_clerk(live_server: LiveServer, l
     assert "rating_received" not in names and "rating_requested" not in names and "alert" not in names
 
 
-def test_a_kiosk_is_told_when_no_bridge_prints_its_ticket(sqlite_url: str, tmp_path, listeners) -> None:  # type: ignore[no-untyped-def]
+def test_a_kiosk_is_told_when_no_bridge_prints_its_ticket(sqlite_url: str, tmp_path, socket_listener) -> None:  # type: ignore[no-untyped-def]
     server = start_live_server(sqlite_url, tmp_path, HANGCHO_PRINT_TIMEOUT_S="1")
     try:
-        kiosk = listeners(server.url, {"token": "demo-kiosk-1"})
+        kiosk = socket_listener(server.url, {"token": "demo-kiosk-1"})
         kiosk.wait_for("snapshot")
         ticket = issue(server)
         result = kiosk.wait_for("print_result", timeout=15)
@@ -147,14 +108,14 @@ def test_a_kiosk_is_told_when_no_bridge_prints_its_ticket(sqlite_url: str, tmp_p
 
 @pytest.mark.redis
 @pytest.mark.postgres
-def test_two_server_processes_share_events_through_redis(postgres_database: str, redis_url: str, tmp_path, listeners) -> None:  # type: ignore[no-untyped-def]
+def test_two_server_processes_share_events_through_redis(postgres_database: str, redis_url: str, tmp_path, socket_listener) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import _truncate_postgres
 
     _truncate_postgres(postgres_database)
     first = start_live_server(postgres_database, tmp_path, HANGCHO_MESSAGE_QUEUE_URL=redis_url)
     second = start_live_server(postgres_database, tmp_path, seed=False, HANGCHO_MESSAGE_QUEUE_URL=redis_url)
     try:
-        display = listeners(second.url, {"token": "demo-display-1"})
+        display = socket_listener(second.url, {"token": "demo-display-1"})
         display.wait_for("snapshot")
         ticket = issue(first)
         clerk = first.login("canbo1")

@@ -9,12 +9,9 @@ console receives is recorded by the browser (Playwright) and by a wrapper around
 from __future__ import annotations
 
 import json
-import threading
-import time
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
-import socketio
 
 TPHT = 1
 WAIT_S = 20.0
@@ -35,39 +32,10 @@ window.__receivedEvents = [];
 """
 
 
-class EventLog:
-    """Events received by a python-socketio client, with a way to wait for one."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.changed = threading.Condition()
-
-    def add(self, name: str, payload: Any) -> None:
-        with self.changed:
-            self.events.append((name, payload))
-            self.changed.notify_all()
-
-    def wait_for(self, name: str, matches: Callable[[dict], bool], timeout: float = WAIT_S) -> dict:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                found = [p for n, p in self.events if n == name and isinstance(p, dict) and matches(p)]
-                if found:
-                    return found[0]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no {name} within {timeout} s")
-                self.changed.wait(remaining)
-
-
 @pytest.fixture
-def dashboard(live_server) -> Iterator[EventLog]:  # type: ignore[no-untyped-def]
-    log = EventLog()
-    client = socketio.Client(reconnection=False)
-    client.on("*", lambda name, payload=None: log.add(name, payload))
-    client.connect(live_server.url, auth={"token": live_server.login("giamsat")}, transports=["websocket"], wait_timeout=10)
-    yield log
-    client.disconnect()
+def dashboard(live_server, socket_listener):  # type: ignore[no-untyped-def]
+    """The supervisors' dashboard room, heard by a python-socketio client logged in as giamsat."""
+    return socket_listener(live_server.url, {"token": live_server.login("giamsat")})
 
 
 def open_console(new_page, live_server, username: str = "canbo1", query: str = ""):  # type: ignore[no-untyped-def]

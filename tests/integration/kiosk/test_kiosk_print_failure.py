@@ -3,37 +3,13 @@ connected, a kiosk ticket's print job times out; the kiosk hears print_result ok
 a printer_problem alert, and the ticket stays valid. A late success from a slow printer still counts."""
 from __future__ import annotations
 
-import queue as queues
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import pytest
-import socketio
 
 from tests.conftest import LiveServer, start_live_server
 
 KIOSK_KEY = "demo-kiosk-1"
-
-
-class Listener:
-    """A python-socketio client that records every event it receives."""
-
-    def __init__(self, url: str, auth: dict[str, str]) -> None:
-        self.events: queues.Queue[tuple[str, Any]] = queues.Queue()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("*", self._record)
-        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
-
-    def _record(self, event: str, data: Any = None) -> None:
-        self.events.put((event, data))
-
-    def wait_for(self, event: str, where: Callable[[Any], bool] = lambda data: True, timeout: float = 20) -> Any:
-        while True:
-            name, data = self.events.get(timeout=timeout)
-            if name == event and where(data):
-                return data
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 @pytest.fixture
@@ -44,24 +20,10 @@ def server(sqlite_url: str, tmp_path) -> Iterator[LiveServer]:  # type: ignore[n
     live.stop()
 
 
-@pytest.fixture
-def listen() -> Iterator[Callable[[str, dict[str, str]], Listener]]:
-    opened: list[Listener] = []
-
-    def open_listener(url: str, auth: dict[str, str]) -> Listener:
-        listener = Listener(url, auth)
-        opened.append(listener)
-        return listener
-
-    yield open_listener
-    for listener in opened:
-        listener.close()
-
-
-def test_an_unanswered_print_job_fails_to_the_kiosk_and_alerts_the_dashboard(server, listen) -> None:  # type: ignore[no-untyped-def]
-    kiosk = listen(server.url, {"token": KIOSK_KEY})
+def test_an_unanswered_print_job_fails_to_the_kiosk_and_alerts_the_dashboard(server, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    kiosk = socket_listener(server.url, {"token": KIOSK_KEY})
     supervisor_token = server.login("giamsat")
-    dashboard = listen(server.url, {"token": supervisor_token})
+    dashboard = socket_listener(server.url, {"token": supervisor_token})
     kiosk.wait_for("snapshot")
     dashboard.wait_for("snapshot")
 
@@ -87,8 +49,8 @@ def test_an_unanswered_print_job_fails_to_the_kiosk_and_alerts_the_dashboard(ser
     assert [a["kind"] for a in open_alerts].count("printer_problem") == 1
 
 
-def test_a_reprint_is_a_new_job_for_the_same_ticket(server, listen) -> None:  # type: ignore[no-untyped-def]
-    kiosk = listen(server.url, {"token": KIOSK_KEY})
+def test_a_reprint_is_a_new_job_for_the_same_ticket(server, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    kiosk = socket_listener(server.url, {"token": KIOSK_KEY})
     kiosk.wait_for("snapshot")
     ticket = server.api("POST", "/tickets", token=KIOSK_KEY, json={"service_id": 6}).json()
     kiosk.wait_for("print_result", lambda data: data["job_id"] == ticket["print_job_id"])
@@ -106,9 +68,9 @@ def test_a_kiosk_cannot_reprint_a_ticket_it_did_not_issue(server) -> None:  # ty
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
 
 
-def test_a_slow_printer_that_finishes_after_the_time_out_still_counts_as_printed(server, listen) -> None:  # type: ignore[no-untyped-def]
-    kiosk = listen(server.url, {"token": KIOSK_KEY})
-    bridge = listen(server.url, {"token": "demo-bridge-1"})
+def test_a_slow_printer_that_finishes_after_the_time_out_still_counts_as_printed(server, socket_listener) -> None:  # type: ignore[no-untyped-def]
+    kiosk = socket_listener(server.url, {"token": KIOSK_KEY})
+    bridge = socket_listener(server.url, {"token": "demo-bridge-1"})
     kiosk.wait_for("snapshot")
     bridge.wait_for("snapshot")
     assert bridge.client.call("bridge_hello", {"devices": ["printer:1"]}, timeout=10)["accepted"] == ["printer:1"]

@@ -13,10 +13,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
-import socketio
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -28,40 +27,10 @@ TPHT = 1
 WAIT_S = 30.0
 
 
-class EventLog:
-    """Every Socket.IO event a client receives, with a way to wait for one."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.changed = threading.Condition()
-
-    def add(self, name: str, payload: Any) -> None:
-        with self.changed:
-            self.events.append((name, payload))
-            self.changed.notify_all()
-
-    def wait_for(self, name: str, matches: Callable[[dict], bool] = lambda payload: True, timeout: float = WAIT_S) -> dict:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                for event_name, payload in self.events:
-                    if event_name == name and isinstance(payload, dict) and matches(payload):
-                        return payload
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"no {name} within {timeout} s; got {[n for n, _ in self.events]}")
-                self.changed.wait(remaining)
-
-
 @pytest.fixture
-def supervisor_events(live_server) -> Iterator[EventLog]:  # type: ignore[no-untyped-def]
+def supervisor_events(live_server, socket_listener):  # type: ignore[no-untyped-def]
     """A python-socketio client logged in as giamsat (site and dashboard rooms)."""
-    log = EventLog()
-    client = socketio.Client(reconnection=False)
-    client.on("*", lambda name, payload=None: log.add(name, payload))
-    client.connect(live_server.url, auth={"token": live_server.login("giamsat")}, transports=["websocket"], wait_timeout=10)
-    yield log
-    client.disconnect()
+    return socket_listener(live_server.url, {"token": live_server.login("giamsat")})
 
 
 @dataclass
@@ -151,19 +120,19 @@ def test_a_call_keypad_press_calls_the_next_citizen_and_a_framed_rating_keypad_r
         live_server, supervisor_events, hardware) -> None:
     devices = hardware("call-keypad:1", "rating-keypad:1")
     for device in ("call-keypad:1", "rating-keypad:1"):
-        supervisor_events.wait_for("device_status", lambda e, d=device: e["device"] == d and e["status"] == "online")
+        supervisor_events.wait_for("device_status", lambda e, d=device: e["device"] == d and e["status"] == "online", timeout=WAIT_S)
     ticket = issue(live_server)
 
     assert "refused" not in devices.send("press call-keypad:1 call_next")
-    called = supervisor_events.wait_for("ticket_called", lambda e: e["id"] == ticket["id"])
+    called = supervisor_events.wait_for("ticket_called", lambda e: e["id"] == ticket["id"], timeout=WAIT_S)
     assert called["counter_id"] == 1 and called["counter_number"] == 1
 
     assert "refused" not in devices.send("press call-keypad:1 finish")
-    supervisor_events.wait_for("ticket_finished", lambda e: e["id"] == ticket["id"])
+    supervisor_events.wait_for("ticket_finished", lambda e: e["id"] == ticket["id"], timeout=WAIT_S)
     devices.wait_until_status("rating-keypad:1 plugged, framed, window open")
     assert "refused" not in devices.send("press rating-keypad:1 2")
 
-    received = supervisor_events.wait_for("rating_received", lambda e: e["ticket_id"] == ticket["id"])
+    received = supervisor_events.wait_for("rating_received", lambda e: e["ticket_id"] == ticket["id"], timeout=WAIT_S)
     assert (received["score"], received["channel"], received["counter_id"], received["clerk_id"]) == (2, "keypad", 1, 1)
     rating = rating_row(live_server, ticket["id"])
     assert (rating.channel.value, rating.counter_id, rating.clerk_id, rating.service_id, rating.score) == ("keypad", 1, 1, TPHT, 2)
@@ -171,14 +140,14 @@ def test_a_call_keypad_press_calls_the_next_citizen_and_a_framed_rating_keypad_r
 
 def test_a_raw_rating_keypad_rates_the_ticket_just_finished(live_server, supervisor_events, hardware) -> None:  # type: ignore[no-untyped-def]
     devices = hardware("rating-keypad:1,mode=raw")
-    supervisor_events.wait_for("device_status", lambda e: e["device"] == "rating-keypad:1" and e["status"] == "online")
+    supervisor_events.wait_for("device_status", lambda e: e["device"] == "rating-keypad:1" and e["status"] == "online", timeout=WAIT_S)
     clerk = live_server.login("canbo1")
     ticket = issue(live_server)
     assert live_server.api("POST", "/counters/1/call-next", token=clerk).json()["id"] == ticket["id"]
     assert live_server.api("POST", f"/tickets/{ticket['id']}/finish", token=clerk).status_code == 200
 
     assert "refused" not in devices.send("press rating-keypad:1 5")
-    received = supervisor_events.wait_for("rating_received", lambda e: e["ticket_id"] == ticket["id"])
+    received = supervisor_events.wait_for("rating_received", lambda e: e["ticket_id"] == ticket["id"], timeout=WAIT_S)
     assert (received["score"], received["channel"], received["counter_id"], received["clerk_id"]) == (5, "keypad", 1, 1)
     rating = rating_row(live_server, ticket["id"])
     assert (rating.channel.value, rating.counter_id, rating.clerk_id, rating.score) == ("keypad", 1, 1, 5)

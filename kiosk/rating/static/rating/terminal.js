@@ -228,8 +228,10 @@
       goIdle();
       return;
     }
-    const seconds = Math.max(0, Math.ceil(remaining / 1000));
-    const fraction = Math.max(0, Math.min(1, remaining / ((state.request.window_s || 30) * 1000)));
+    // The clock offset comes from a snapshot that took a moment to arrive: never show more than the window.
+    const windowS = state.request.window_s || 30;
+    const seconds = Math.max(0, Math.min(windowS, Math.ceil(remaining / 1000)));
+    const fraction = Math.max(0, Math.min(1, remaining / (windowS * 1000)));
     for (const [ring, label] of [["countdown-ring", "countdown-seconds"], ["countdown-ring-reasons", "countdown-seconds-reasons"]]) {
       $(ring).style.strokeDashoffset = String(100 - fraction * 100);
       $(label).textContent = String(seconds);
