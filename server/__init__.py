@@ -8,8 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from flask import Flask
+
+if TYPE_CHECKING:
+    from server.queue.clock import Clock
+    from server.settings import Settings
 
 __version__ = "0.1.0"
 
@@ -92,6 +97,3 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
-
-from server.queue.clock import Clock  # noqa: E402  (for the annotations above)
-from server.settings import Settings  # noqa: E402

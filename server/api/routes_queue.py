@@ -1,7 +1,7 @@
 """Tickets and counters: issuing, calling and the other verbs of the queue."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy import select
 
 from server import errors
@@ -191,6 +191,4 @@ def reprint(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 def _has_body() -> bool:
-    from flask import request
-
     return bool(request.get_data(cache=True))

@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 from typing import Any, Callable, Iterable, Protocol, TypeVar
 
 from sqlalchemy import case, func, select, update
@@ -900,7 +901,7 @@ class QueueService:
         self.session.add(job)
         self.session.flush()
         service = self.session.get(Service, ticket.service_id)
-        local_issued = ticket.issued_at.astimezone(_zone(site.timezone))
+        local_issued = ticket.issued_at.astimezone(ZoneInfo(site.timezone))
         self._record(
             ev.PRINT_JOB,
             site.id,
@@ -1417,18 +1418,3 @@ def _number_format(service: Service) -> NumberFormat:
     return NumberFormat(
         prefix=service.number_prefix, start=service.number_start, end=service.number_end, width=service.number_width
     )
-
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def in_unit_of_work(session_factory: Callable[[], Session], work: Callable[[Session], T]) -> T:
-    """Run `work` with a fresh session that is always closed (rolled back if nothing committed)."""
-    session = session_factory()
-    try:
-        return work(session)
-    finally:
-        session.close()
