@@ -141,7 +141,6 @@ def update_device(session: Session, device: Device, changes: dict[str, Any], now
     """
     from pydantic import ValidationError
 
-    from server.api.problems import field_problems
     from server.queue.site_settings import KioskSettings, kiosk_settings
 
     unknown = sorted(set(changes) - {"name", "settings"})
@@ -162,8 +161,7 @@ def update_device(session: Session, device: Device, changes: dict[str, Any], now
             validated = KioskSettings.model_validate({**current, **changes["settings"]})
         except ValidationError as error:
             # Problems are named settings.<key>, so the admin form shows each next to its input.
-            raise errors.ValidationFailed(fields={f"settings.{location}": problem
-                                                  for location, problem in field_problems(error).items()}) from None
+            raise errors.ValidationFailed.from_pydantic(error, prefix="settings.") from None
     # Everything was checked before anything is changed: a refused request writes nothing.
     if name is not None:
         device.name = str(name).strip()
@@ -524,8 +522,7 @@ def update_site_settings(session: Session, site: Site, changes: dict[str, Any], 
     try:
         validated = SiteSettings.model_validate(merged).model_dump(mode="json")
     except ValidationError as error:
-        raise errors.ValidationFailed(fields={".".join(str(p) for p in problem["loc"]): problem["msg"]
-                                              for problem in error.errors()}) from None
+        raise errors.ValidationFailed.from_pydantic(error) from None
     changed = [key for key in validated if validated[key] != current.get(key)]
     if changed:
         site.settings = {**(site.settings or {}), **{key: validated[key] for key in changed}}

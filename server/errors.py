@@ -53,17 +53,80 @@ class BadRequest(HangChoError):
 
 
 class ValidationFailed(HangChoError):
+    """Field problems: {location: msgid} or {location: (msgid, params)}, translated when answered."""
+
     code = "validation_failed"
     status = 422
     message = N_("Some fields are missing or invalid.")
 
-    def __init__(self, fields: dict[str, str] | None = None, message: str | None = None, **params: Any) -> None:
+    def __init__(self, fields: dict[str, Any] | None = None, message: str | None = None, **params: Any) -> None:
         self.fields = fields or {}
         super().__init__(message, **params)
+
+    @classmethod
+    def from_pydantic(cls, error: Any, prefix: str = "") -> "ValidationFailed":
+        """pydantic's findings (a ValidationError) as short problems of our catalogue."""
+        fields: dict[str, Any] = {}
+        for problem in error.errors():
+            location = prefix + (".".join(str(part) for part in problem["loc"]) or "body")
+            template = PYDANTIC_PROBLEMS.get(problem["type"])
+            if template is None:
+                # A validator's own ValueError text is an English msgid of ours; anything else is "invalid".
+                message = str((problem.get("ctx") or {}).get("error", ""))
+                fields[location] = message if message in KNOWN_PROBLEMS else INVALID
+                continue
+            context = {key: (value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value)))
+                       for key, value in (problem.get("ctx") or {}).items()}
+            fields[location] = (template, context)
+        return cls(fields=fields)
 
     def details(self) -> dict[str, Any]:
         return {"fields": self.fields} if self.fields else {}
 
+
+# Problems the domain, the administration and the models report, as catalogue msgids.
+KNOWN_PROBLEMS = (
+    N_("letters, digits, . and _ only"), N_("admin, supervisor, clerk or inspector"), N_("already taken"),
+    N_("too short"), N_("kiosk, display, rating_terminal or bridge"), N_("a rating terminal belongs to a counter"),
+    N_("required, at most 32 characters"), N_("required"), N_("the range must not be empty"), N_("0–8"),
+    N_("ASCII letters only, at most 8"), N_("at least 1, or empty for none"), N_("header must include code,name"),
+    N_("numbers expected in start/end/width/quota"), N_("a field is listed twice"), N_("at least 1"),
+    N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
+    N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
+    N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
+    N_("only kiosks have settings of their own"),
+)
+
+# pydantic error types → a short problem in the reader's language.
+PYDANTIC_PROBLEMS = {
+    "missing": N_("required"),
+    "string_too_short": N_("must not be empty"),
+    "string_too_long": N_("too long (at most %(max_length)s characters)"),
+    "greater_than": N_("must be greater than %(gt)s"),
+    "greater_than_equal": N_("must be at least %(ge)s"),
+    "less_than_equal": N_("must be at most %(le)s"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "bool_parsing": N_("must be yes or no"),
+    "bool_type": N_("must be yes or no"),
+    "literal_error": N_("must be one of: %(expected)s"),
+    "enum": N_("must be one of: %(expected)s"),
+    "extra_forbidden": N_("is not an accepted field"),
+    "time_parsing": N_("must be a time such as 07:30"),
+    "time_type": N_("must be a time such as 07:30"),
+    "date_parsing": N_("must be a date such as 2026-09-02"),
+    "date_from_datetime_parsing": N_("must be a date such as 2026-09-02"),
+    "date_type": N_("must be a date such as 2026-09-02"),
+    "list_type": N_("must be a list"),
+    "too_short": N_("needs at least %(min_length)s entries"),
+    "too_long": N_("at most %(max_length)s entries"),
+    "string_type": N_("must be text"),
+    "dict_type": N_("must be an object"),
+    "model_type": N_("must be an object"),
+}
+INVALID = N_("invalid value")
+OR = N_("or")
 
 # --- 401/403: who may do it -----------------------------------------------------------------
 

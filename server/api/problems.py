@@ -1,17 +1,17 @@
 """The problems of a refused request, field by field, in the reader's language.
 
 Every 422 answer carries `fields` {location: problem} and a message that lists them with the fields'
-names ("Vui lòng kiểm tra lại: Mã: đã tồn tại"). Problems come from pydantic (request bodies) or from
-the domain and administration code, which names them with English catalogue msgids.
+names ("Vui lòng kiểm tra lại: Mã: đã tồn tại"). Problems come from pydantic (`ValidationFailed.from_pydantic`,
+as (msgid, params)) or from the domain and administration code, which names them with English
+catalogue msgids; they are translated here, when the answer is written.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from flask_babel import gettext
-from pydantic import ValidationError
 
-from server.errors import N_
+from server.errors import N_, OR
 
 # How each field of a form is called on the admin pages (for messages such as "Tên đăng nhập: …").
 FIELD_LABELS = {
@@ -43,49 +43,6 @@ FIELD_LABELS = {
     "request_timeout_s": N_("Time to wait for the server"),
 }
 
-# The problems administration.py and the models report, as catalogue msgids.
-KNOWN_PROBLEMS = (
-    N_("letters, digits, . and _ only"), N_("admin, supervisor, clerk or inspector"), N_("already taken"),
-    N_("too short"), N_("kiosk, display, rating_terminal or bridge"), N_("a rating terminal belongs to a counter"),
-    N_("required, at most 32 characters"), N_("required"), N_("the range must not be empty"), N_("0–8"),
-    N_("ASCII letters only, at most 8"), N_("at least 1, or empty for none"), N_("header must include code,name"),
-    N_("numbers expected in start/end/width/quota"), N_("a field is listed twice"), N_("at least 1"),
-    N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
-    N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
-    N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
-    N_("only kiosks have settings of their own"),
-)
-
-# pydantic error types → a short problem in the reader's language.
-PYDANTIC_PROBLEMS = {
-    "missing": N_("required"),
-    "string_too_short": N_("must not be empty"),
-    "string_too_long": N_("too long (at most %(max_length)s characters)"),
-    "greater_than": N_("must be greater than %(gt)s"),
-    "greater_than_equal": N_("must be at least %(ge)s"),
-    "less_than_equal": N_("must be at most %(le)s"),
-    "int_parsing": N_("must be a whole number"),
-    "int_type": N_("must be a whole number"),
-    "int_from_float": N_("must be a whole number"),
-    "bool_parsing": N_("must be yes or no"),
-    "bool_type": N_("must be yes or no"),
-    "literal_error": N_("must be one of: %(expected)s"),
-    "enum": N_("must be one of: %(expected)s"),
-    "extra_forbidden": N_("is not an accepted field"),
-    "time_parsing": N_("must be a time such as 07:30"),
-    "time_type": N_("must be a time such as 07:30"),
-    "date_parsing": N_("must be a date such as 2026-09-02"),
-    "date_from_datetime_parsing": N_("must be a date such as 2026-09-02"),
-    "date_type": N_("must be a date such as 2026-09-02"),
-    "list_type": N_("must be a list"),
-    "too_short": N_("needs at least %(min_length)s entries"),
-    "too_long": N_("at most %(max_length)s entries"),
-    "string_type": N_("must be text"),
-    "dict_type": N_("must be an object"),
-    "model_type": N_("must be an object"),
-}
-INVALID = N_("invalid value")
-OR = N_("or")
 CHECK_MESSAGE = N_("Please check: %(problems)s")
 
 
@@ -96,34 +53,25 @@ def field_label(location: str) -> str:
 
 
 def translated(fields: dict[str, Any]) -> dict[str, str]:
-    """Each problem in the reader's language (msgids are translated; other text is kept)."""
-    return {location: gettext(str(problem)) for location, problem in fields.items()}
+    """Each problem in the reader's language: a msgid, or (msgid, params) from pydantic."""
+    return {location: _translate(problem) for location, problem in fields.items()}
+
+
+def _translate(problem: Any) -> str:
+    if not isinstance(problem, (tuple, list)):
+        return gettext(str(problem))  # msgids are translated; other text is kept
+    msgid, params = problem
+    params = dict(params)
+    if isinstance(params.get("expected"), str):
+        # pydantic lists the choices in English ("58 or 80").
+        params["expected"] = params["expected"].replace(" or ", f" {gettext(OR)} ")
+    try:
+        return gettext(msgid) % params
+    except (KeyError, TypeError, ValueError):
+        return gettext(msgid)
 
 
 def check_message(problems: dict[str, str]) -> str:
     """One sentence naming every field and its problem."""
     summary = "; ".join(f"{field_label(location)}: {problem}" for location, problem in problems.items())
     return gettext(CHECK_MESSAGE) % {"problems": summary}
-
-
-def field_problems(error: ValidationError) -> dict[str, str]:
-    """pydantic's findings as short problems in the reader's language."""
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "body"
-        template = PYDANTIC_PROBLEMS.get(problem["type"])
-        if template is None:
-            # A validator's own ValueError text is an English msgid of ours; anything else is "invalid".
-            message = str(problem.get("ctx", {}).get("error", "")) or ""
-            fields[location] = message if message in KNOWN_PROBLEMS else INVALID
-            continue
-        context = {key: (value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value)))
-                   for key, value in (problem.get("ctx") or {}).items()}
-        if isinstance(context.get("expected"), str):
-            # pydantic lists the choices in English ("58 or 80").
-            context["expected"] = context["expected"].replace(" or ", f" {gettext(OR)} ")
-        try:
-            fields[location] = gettext(template) % context
-        except (KeyError, TypeError, ValueError):
-            fields[location] = gettext(template)
-    return fields

@@ -8,7 +8,6 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from server import errors
-from server.api.problems import field_problems
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., object])
@@ -25,14 +24,14 @@ def json_body(model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise errors.ValidationFailed(fields=field_problems(error)) from None
+        raise errors.ValidationFailed.from_pydantic(error) from None
 
 
 def query_args(model: type[M]) -> M:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as error:
-        raise errors.ValidationFailed(fields=field_problems(error)) from None
+        raise errors.ValidationFailed.from_pydantic(error) from None
 
 
 @dataclass(frozen=True)
