@@ -40,6 +40,16 @@ blueprint = Blueprint(
 # brings the device's own; the paper width is the bridge's business, not the page's.
 KIOSK_DEFAULTS: dict[str, Any] = KioskSettings().model_dump(exclude={"paper_width_mm"})
 
+# How a position and a wait are said, the same on the kiosk and on the phone page.
+WAIT_TEXTS = {
+    "you_are_next": N_("You are next"),
+    "estimated_wait": N_("Estimated wait: %(wait)s"),
+    "wait_none": N_("you will be called soon"),
+    "wait_under_minute": N_("less than a minute"),
+    "wait_minutes": N_("about %(minutes)s minutes"),
+    "wait_hours": N_("about %(hours)s h %(minutes)s min"),
+}
+
 KIOSK_TEXTS = {
     "page_title": N_("Take a number"),
     "choose_field": N_("Please choose a field"),
@@ -62,12 +72,7 @@ KIOSK_TEXTS = {
     "issuing": N_("Getting your number…"),
     "your_number": N_("Your number"),
     "ahead": N_("People ahead of you: %(count)s"),
-    "you_are_next": N_("You are next"),
-    "estimated_wait": N_("Estimated wait: %(wait)s"),
-    "wait_none": N_("you will be called soon"),
-    "wait_under_minute": N_("less than a minute"),
-    "wait_minutes": N_("about %(minutes)s minutes"),
-    "wait_hours": N_("about %(hours)s h %(minutes)s min"),
+    **WAIT_TEXTS,
     "printing": N_("Printing your ticket…"),
     "printed": N_("Please take your ticket below."),
     "print_failed": N_("The printer could not print your ticket."),
@@ -114,12 +119,7 @@ PHONE_TEXTS = {
     "your_number": N_("Your number"),
     "issued_at": N_("Issued at %(time)s"),
     "ahead_many": N_("%(count)s people ahead of you"),
-    "you_are_next": N_("You are next"),
-    "estimated_wait": N_("Estimated wait: %(wait)s"),
-    "wait_none": N_("you will be called soon"),
-    "wait_under_minute": N_("less than a minute"),
-    "wait_minutes": N_("about %(minutes)s minutes"),
-    "wait_hours": N_("about %(hours)s h %(minutes)s min"),
+    **WAIT_TEXTS,
     "called": N_("Please come to counter %(counter)s"),
     "serving": N_("Being served at counter %(counter)s"),
     "clerk": N_("Officer: %(name)s"),

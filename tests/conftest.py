@@ -248,13 +248,7 @@ class LiveServer:
         return response.json()["token"]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def start(self) -> None:
         """(Re)start the server process on the same port and database (for restart tests)."""
@@ -267,6 +261,36 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def update_site_settings(self, **changes: Any) -> None:
+        """Change the site's settings in the server's database, as the admin pages do (validated and
+        audited; no event is pushed: screens see the change at their next snapshot or call)."""
+        from sqlalchemy import select
+
+        from server.administration import update_site_settings
+        from server.db import make_engine, make_session_factory
+        from server.models import Site
+
+        engine = make_engine(self.database_url)
+        session = make_session_factory(engine, writing=True)()
+        try:
+            site = session.scalar(select(Site).order_by(Site.id).limit(1))
+            update_site_settings(session, site, changes, dt.datetime.now(dt.timezone.utc))
+            session.commit()
+        finally:
+            session.close()
+            engine.dispose()
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not ended in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _spawn_server(env: dict[str, str], log_path: Path) -> subprocess.Popen:

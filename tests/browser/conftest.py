@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from typing import Iterator
 
@@ -18,6 +19,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+def log_in(page, server, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    """Log a demo staff member in through the real log-in page and land on `target`."""
+    page.goto(f"{server.url}/login?next={target}")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(server.url + target) + r"$"))
+    page.wait_for_selector("html[data-ready=yes]")
 
 
 @pytest.fixture(scope="session")

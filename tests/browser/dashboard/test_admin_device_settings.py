@@ -8,16 +8,9 @@ import time
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import log_in
+
 LIVE_TIMEOUT_MS = 10_000
-
-
-def log_in(page, server, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{server.url}/login?next={target}")
-    page.fill("#username", username)
-    page.fill("#password", "demo")
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(server.url + target) + r"$"))
-    page.wait_for_selector("html[data-ready=yes]")
 
 
 def open_kiosk(new_page, server, frames: list[str]):  # type: ignore[no-untyped-def]

@@ -127,8 +127,8 @@ def test_a_screen_without_a_device_key_says_how_to_set_it_up(live_server, new_pa
 
 
 def test_hall_board_and_counter_page_are_readable_from_ten_metres(live_server, desk, open_display, artifacts) -> None:  # type: ignore[no-untyped-def]
-    _set_notice(live_server, "Từ ngày 01/12/2026, Trung tâm tiếp nhận hồ sơ cả sáng thứ Bảy. "
-                             "Công dân vui lòng giữ phiếu số cho đến khi được gọi.")
+    live_server.update_site_settings(notice="Từ ngày 01/12/2026, Trung tâm tiếp nhận hồ sơ cả sáng thứ Bảy. "
+                                            "Công dân vui lòng giữ phiếu số cho đến khi được gọi.")
     for service in (CIVIL_STATUS, CIVIL_STATUS, CIVIL_STATUS, LAND, LAND, HOUSEHOLD_BUSINESS, 6, 6, 7):
         desk.issue(service)
     for counter in (1, 2, 3, 4, 1, 3):
@@ -169,22 +169,6 @@ def _fits_on_screen(page) -> bool:  # type: ignore[no-untyped-def]
     """No list of the board runs off the screen (rows hidden by the fit rule do not count)."""
     return page.evaluate("""() => Array.from(document.querySelectorAll('.hall-counter, .hall-field, .hall-recent-row:not(.is-clipped)'))
       .every((row) => { const box = row.getBoundingClientRect(); return box.bottom <= innerHeight && box.right <= innerWidth; })""")
-
-
-def _set_notice(live_server, notice: str) -> None:  # type: ignore[no-untyped-def]
-    """Writes the site's notice line as the supervisor's settings page would (the hall reads it on connect)."""
-    import json
-
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(live_server.database_url)
-    with engine.begin() as connection:
-        raw = connection.execute(text("SELECT settings FROM sites ORDER BY id LIMIT 1")).scalar()
-        settings = (json.loads(raw) if isinstance(raw, str) else raw) or {}
-        settings["notice"] = notice
-        connection.execute(text("UPDATE sites SET settings = :settings WHERE id = (SELECT MIN(id) FROM sites)"),
-                           {"settings": json.dumps(settings, ensure_ascii=False)})
-    engine.dispose()
 
 
 def test_counter_page_of_an_unknown_counter_is_not_found(live_server) -> None:  # type: ignore[no-untyped-def]

@@ -7,10 +7,8 @@ except in the unlock test.
 """
 from __future__ import annotations
 
-import json
 import os
 
-from sqlalchemy import create_engine, text
 
 from display.voice import VoiceSettings, announcement
 
@@ -77,7 +75,7 @@ def test_two_calls_in_quick_succession_are_announced_in_order_without_overlap(de
 def test_the_sites_voice_settings_change_the_next_call(live_server, desk, open_display, spoken) -> None:  # type: ignore[no-untyped-def]
     hall = open_display("/display/hall")
     desk.issue(CIVIL_STATUS)
-    _set_voice(live_server, variant="southern", repeat=2)
+    live_server.update_site_settings(voice=dict(variant="southern", repeat=2))
 
     desk.call_next(1)
 
@@ -90,7 +88,7 @@ def test_the_sites_voice_settings_change_the_next_call(live_server, desk, open_d
 def test_a_pack_that_cannot_load_falls_back_to_browser_speech_or_the_caption(live_server, desk, open_display, spoken) -> None:  # type: ignore[no-untyped-def]
     hall = open_display("/display/hall")
     desk.issue(CIVIL_STATUS)
-    _set_voice(live_server, pack="chua-ghi-am")  # a pack nobody has recorded yet
+    live_server.update_site_settings(voice=dict(pack="chua-ghi-am"))  # a pack nobody has recorded yet
 
     desk.call_next(1)
 
@@ -142,13 +140,3 @@ def test_without_autoplay_the_board_asks_for_one_tap_and_then_speaks(browser, li
         strict.close()
 
 
-def _set_voice(live_server, **voice: object) -> None:  # type: ignore[no-untyped-def]
-    """Changes the site's voice block in the database, as the administration page does."""
-    engine = create_engine(live_server.database_url)
-    with engine.begin() as connection:
-        raw = connection.execute(text("SELECT settings FROM sites ORDER BY id LIMIT 1")).scalar()
-        settings = (json.loads(raw) if isinstance(raw, str) else raw) or {}
-        settings["voice"] = {**settings.get("voice", {}), **voice}
-        connection.execute(text("UPDATE sites SET settings = :settings WHERE id = (SELECT MIN(id) FROM sites)"),
-                           {"settings": json.dumps(settings, ensure_ascii=False)})
-    engine.dispose()

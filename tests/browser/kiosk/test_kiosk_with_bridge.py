@@ -22,6 +22,7 @@ from hardware.printing.escpos_reader import EscPosReader, QrCode, TextLine
 from hardware.sim.devices import SimulatedPrinter
 from server.models import Device, DeviceKind
 from server.settings import PROJECT_ROOT
+from tests.conftest import stop_process
 
 
 @pytest.fixture
@@ -42,12 +43,7 @@ def bridge(live_server, printer: SimulatedPrinter, tmp_path: Path) -> Iterator[s
          "--device", f"printer:1={printer.path}", "--log-level", "INFO"],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process)
     log.close()
 
 

@@ -7,12 +7,10 @@ server process.
 """
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
 import socketio
-from sqlalchemy import create_engine, text
 
 from display.voice import VoiceSettings, announcement, announcement_payload
 from display.voice.announce import call_announcement, enrich_call_event
@@ -54,18 +52,6 @@ def _issue(live_server, service_id: int) -> dict[str, Any]:  # type: ignore[no-u
     return response.json()
 
 
-def _set_voice(live_server, **voice: Any) -> None:  # type: ignore[no-untyped-def]
-    """Changes the site's voice block in the database, as the administration page does."""
-    engine = create_engine(live_server.database_url)
-    with engine.begin() as connection:
-        raw = connection.execute(text("SELECT settings FROM sites ORDER BY id LIMIT 1")).scalar()
-        settings = (json.loads(raw) if isinstance(raw, str) else raw) or {}
-        settings["voice"] = {**settings.get("voice", {}), **voice}
-        connection.execute(text("UPDATE sites SET settings = :settings WHERE id = (SELECT MIN(id) FROM sites)"),
-                           {"settings": json.dumps(settings, ensure_ascii=False)})
-    engine.dispose()
-
-
 def test_a_call_and_its_recall_carry_the_vietnamese_announcement(live_server) -> None:  # type: ignore[no-untyped-def]
     clerk = live_server.login("canbo1")
     listener = DisplayListener(live_server.url)
@@ -96,9 +82,9 @@ def test_the_announcement_follows_the_sites_voice_settings_at_once(live_server) 
     try:
         _issue(live_server, 1)
         _issue(live_server, 6)
-        _set_voice(live_server, variant="southern", chime=False, repeat=2, pack="trung-tam")
+        live_server.update_site_settings(voice=dict(variant="southern", chime=False, repeat=2, pack="trung-tam"))
         live_server.api("POST", "/counters/1/call-next", token=clerks[1]).raise_for_status()
-        _set_voice(live_server, enabled=False)
+        live_server.update_site_settings(voice=dict(enabled=False))
         live_server.api("POST", "/counters/4/call-next", token=clerks[4]).raise_for_status()
 
         (_, southern), (_, silent) = listener.wait_for(2)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from hardware.sim.control import send_command
 from server.models import Rating
 from server.settings import PROJECT_ROOT
+from tests.conftest import stop_process
 
 TPHT = 1
 WAIT_S = 30.0
@@ -58,13 +59,7 @@ class Hardware:
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
 
 
 @pytest.fixture
