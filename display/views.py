@@ -53,6 +53,7 @@ def _page_strings() -> dict[str, str]:
         "counter": N_("Counter"),
         "paused": N_("Paused"),
         "closed": N_("Closed"),
+        "next": N_("Next"),
         "no_calls": N_("No calls yet today"),
         "call_line": N_("Please come forward, number {number}, to counter {counter}"),
         "no_counter": N_("This counter does not exist or is no longer in use."),

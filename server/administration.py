@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from sqlalchemy import func, select, update
@@ -33,6 +33,7 @@ from server.models import (
     StaffToken,
     WorkingSession,
 )
+from server.queue.rules import NumberFormat, free_number_range
 
 
 def audit(session: Session, staff_id: int | None, site_id: int | None, action: str, entity: str, entity_id: Any,
@@ -181,8 +182,9 @@ class FieldSpec:
     name_en: str = ""
     group_name: str = ""
     number_prefix: str = ""
-    number_start: int = 1
-    number_end: int = 9999
+    # Both None: the next block of numbers no active field of the site uses (free_range).
+    number_start: int | None = None
+    number_end: int | None = None
     number_width: int = 0
     daily_quota: int | None = None
     average_service_s: int = 300
@@ -195,6 +197,10 @@ def create_field(session: Session, site_id: int, spec: FieldSpec, now: dt.dateti
         raise errors.ValidationFailed(fields=problems)
     if session.scalar(select(Service.id).where(Service.site_id == site_id, Service.code == spec.code)) is not None:
         raise errors.ValidationFailed(fields={"code": errors.N_("already exists")})
+    if spec.number_start is None and spec.number_end is None:
+        free = free_range(session, site_id, spec.number_prefix.upper(), spec.number_width)
+        spec = replace(spec, number_start=free.start, number_end=free.end)
+    check_numbers_free(session, site_id, _numbering(spec))
     service = Service(site_id=site_id, code=spec.code, name=spec.name, name_en=spec.name_en, group_name=spec.group_name,
                       number_prefix=spec.number_prefix, number_start=spec.number_start, number_end=spec.number_end,
                       number_width=spec.number_width, daily_quota=spec.daily_quota,
@@ -205,13 +211,42 @@ def create_field(session: Session, site_id: int, spec: FieldSpec, now: dt.dateti
     return service
 
 
+def _numbering(spec: FieldSpec | Service) -> NumberFormat:
+    return NumberFormat(prefix=spec.number_prefix, start=spec.number_start, end=spec.number_end, width=spec.number_width)
+
+
+def check_numbers_free(session: Session, site_id: int, numbering: NumberFormat, except_id: int | None = None) -> None:
+    """One number, one citizen: an active field may not print a number another active field of the site
+    can print. Refused with a message naming the other field."""
+    for other in session.scalars(select(Service).where(Service.site_id == site_id, Service.active.is_(True))
+                                 .order_by(Service.position, Service.id)):
+        if other.id != except_id and numbering.collides_with(_numbering(other)):
+            shown = _numbering(other)
+            raise errors.ValidationFailed(
+                fields={"number_start": errors.N_("the numbers overlap another field"),
+                        "number_end": errors.N_("the numbers overlap another field")},
+                message=errors.OVERLAPPING_NUMBERS, other=other.name,
+                other_range=f"{shown.format(1)}–{shown.format(shown.capacity)}",
+            )
+
+
+def free_range(session: Session, site_id: int, prefix: str = "", width: int = 0) -> NumberFormat:
+    """The next block of numbers no active field of the site can print (what the new-field form proposes)."""
+    taken = [_numbering(service) for service in session.scalars(
+        select(Service).where(Service.site_id == site_id, Service.active.is_(True)))]
+    return free_number_range(taken, prefix=prefix, width=width)
+
+
 def validate_field(spec: FieldSpec) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not spec.code or len(spec.code) > 32:
         problems["code"] = "required, at most 32 characters"
     if not spec.name.strip():
         problems["name"] = "required"
-    if spec.number_start < 0 or spec.number_end < spec.number_start:
+    if (spec.number_start is None) != (spec.number_end is None):
+        problems["number_start" if spec.number_start is None else "number_end"] = "required"
+    elif spec.number_start is not None and spec.number_end is not None and (
+            spec.number_start < 0 or spec.number_end < spec.number_start):
         problems["number_end"] = "the range must not be empty"
     if spec.number_width < 0 or spec.number_width > 8:
         problems["number_width"] = "0–8"
@@ -245,8 +280,9 @@ def parse_field_catalogue(text: str) -> list[FieldSpec]:
         try:
             spec = FieldSpec(
                 code=row["code"], name=row["name"], name_en=row.get("name_en", ""), group_name=row.get("group", ""),
-                number_prefix=row.get("prefix", ""), number_start=int(row.get("start") or 1),
-                number_end=int(row.get("end") or 9999), number_width=int(row.get("width") or 0),
+                number_prefix=row.get("prefix", ""),
+                number_start=int(row["start"]) if row.get("start") else None,
+                number_end=int(row["end"]) if row.get("end") else None, number_width=int(row.get("width") or 0),
                 daily_quota=int(row["quota"]) if row.get("quota") else None,
                 average_service_s=int(row.get("average_service_s") or 300), position=len(specs),
             )
@@ -284,10 +320,15 @@ def import_field_catalogue(session: Session, site_id: int, text: str, now: dt.da
             continue
         before = field_dict(service)
         for attribute in present:
+            if getattr(spec, attribute) is None and attribute in ("number_start", "number_end"):
+                continue  # an empty cell keeps the field's numbers
             setattr(service, attribute, getattr(spec, attribute))
         problems = validate_field(FieldSpec(**{k: getattr(service, k) for k in FieldSpec.__dataclass_fields__}))
         if problems:
             raise errors.ValidationFailed(fields={f"{spec.code}.{k}": v for k, v in problems.items()})
+        session.flush()
+        if service.active:
+            check_numbers_free(session, site_id, _numbering(service), except_id=service.id)
         audit(session, by_staff_id, site_id, "update", "service", service.id, before, field_dict(service), now)
         updated += 1
     return created, updated
@@ -367,6 +408,8 @@ def update_field(session: Session, service: Service, changes: dict[str, Any], no
     problems = validate_field(spec)
     if problems:
         raise errors.ValidationFailed(fields=problems)
+    if bool(changes.get("active", service.active)):
+        check_numbers_free(session, service.site_id, _numbering(spec), except_id=service.id)
     for name in ("name", "name_en", "group_name", "number_prefix", "number_start", "number_end", "number_width",
                  "daily_quota", "position", "average_service_s"):
         setattr(service, name, getattr(spec, name))

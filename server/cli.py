@@ -142,14 +142,16 @@ def create_device(kind: str, name: str, counter_number: int | None) -> None:
 @click.option("--name-en", default="")
 @click.option("--group", "group_name", default="")
 @click.option("--prefix", default="", help="letter prefix, e.g. A for A001")
-@click.option("--start", type=int, default=1, show_default=True)
-@click.option("--end", type=int, default=9999, show_default=True)
+@click.option("--start", type=int, default=None, help="first number (default: 1 with --end, else the next free block, e.g. 6001)")
+@click.option("--end", type=int, default=None, help="last number (default: the end of that block, e.g. 6999)")
 @click.option("--width", type=int, default=0, help="zero padding, e.g. 3 for A005")
 @click.option("--quota", type=int, default=None, help="tickets per day")
-def create_field(code: str, name: str, name_en: str, group_name: str, prefix: str, start: int, end: int,
+def create_field(code: str, name: str, name_en: str, group_name: str, prefix: str, start: int | None, end: int | None,
                  width: int, quota: int | None) -> None:
     """Create a field (lĩnh vực) with its number format."""
     session = _session(load_settings())
+    if start is None and end is not None:
+        start = 1  # "--end 999" alone: 1–999, as before
     try:
         site = administration.first_site(session)
         position = len(session.scalars(select(Service.id).where(Service.site_id == site.id)).all())

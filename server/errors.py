@@ -94,7 +94,8 @@ KNOWN_PROBLEMS = (
     N_("close the counter before taking it out of use"), N_("the last administrator must stay"),
     N_("you cannot deactivate your own account"), N_("this day is already a holiday"), N_("already exists"),
     N_("unknown field"), N_("unknown counter"), N_("unknown staff member"), N_("the closing time must be after the opening time"),
-    N_("only kiosks have settings of their own"),
+    N_("only kiosks have settings of their own"), N_("must be a whole number from 1 to 5"),
+    N_("the numbers overlap another field"),
 )
 
 # pydantic error types → a short problem in the reader's language.
@@ -252,9 +253,18 @@ class ServiceInactive(Conflict):
     message = N_("This field is not taking tickets now.")
 
 
+class ServiceNotServed(Conflict):
+    code = "service_not_served"
+    message = N_("No counter serves %(service_name)s at the moment. Please choose another field or ask at the reception desk.")
+
+
 class QuotaReached(Conflict):
     code = "quota_reached"
     message = N_("Today's tickets for %(service_name)s have all been given out.")
+
+
+OVERLAPPING_NUMBERS = N_("These numbers overlap those of the field “%(other)s” (%(other_range)s). "
+                         "Choose another range or prefix.")
 
 
 class NumberRangeExhausted(QuotaReached):

@@ -141,6 +141,8 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     # The last event sequence number of this site; bumped in the same transaction as each change.
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The hash of the event with seq = event_seq: the head of the tamper-evident chain (hashchain.py).
+    event_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # Bumped by every audited administrative change; keys the caches of slowly changing configuration.
     config_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -247,6 +249,8 @@ class Device(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(24), default="unknown")
     status_message: Mapped[str] = mapped_column(String(300), default="")
+    # When `status` last changed: how long a device has been away decides when it raises an alert.
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     # Health of the serial devices a bridge drives, keyed by role ("printer:1" → {"status", "message", "at"}).
     hardware_status: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -298,13 +302,19 @@ class DailySequence(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("service_id", "business_date", "sequence"),
+        # One number, one citizen: the number as displayed and printed is unique per site and day,
+        # whatever field the ticket has been transferred to since.
+        UniqueConstraint("site_id", "business_date", "number"),
+        UniqueConstraint("issued_service_id", "business_date", "sequence"),
         Index("ix_tickets_queue", "site_id", "business_date", "status"),
         Index("ix_tickets_counter", "counter_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    # The field the citizen waits for now (a transfer changes it) …
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    # … and the field whose number range gave the number (never changes).
+    issued_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     business_date: Mapped[dt.date] = mapped_column(Date)
     sequence: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(16))
@@ -331,7 +341,7 @@ class Ticket(Base):
     public_token: Mapped[str] = mapped_column(String(48), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     dossier_code: Mapped[str] = mapped_column(String(64), default="")
-    service: Mapped[Service] = relationship()
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
     priority_category: Mapped[PriorityCategory | None] = relationship()
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
 
@@ -384,6 +394,9 @@ class RatingAttempt(Base):
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(String(48), default="")
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    # The first characters of a presented token that matched no ticket: guessing is throttled by this
+    # pattern (never by address, which a whole centre's Wi-Fi shares).
+    token_pattern: Mapped[str] = mapped_column(String(8), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
@@ -401,6 +414,8 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime]
+    # SHA-256(previous event's hash ‖ this event's canonical content), see server/queue/hashchain.py.
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Alert(Base):
@@ -417,6 +432,8 @@ class Alert(Base):
     created_at: Mapped[dt.datetime]
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    # Set when the situation is over by itself (the device is back): the alert describes the present.
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class PrintJob(Base):

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.errors import N_
-from server.models import (Counter, CounterService, CounterStatus, PrintJob, PrintJobStatus, Service, Site, Ticket,
+from server.models import (Alert, Counter, CounterService, CounterStatus, PrintJob, PrintJobStatus, Service, Site, Ticket,
                            TicketStatus)
+from server.queue.devices import anything_away
 from server.queue.rules import business_date
 from server.queue.service import QueueService
 from server.queue.site_settings import site_settings
@@ -65,9 +66,22 @@ def print_timeouts(runtime: Runtime, service: QueueService, site_id: int) -> Non
         service.fail_overdue_print_jobs(site_id)
 
 
+@register_job("device_alerts", every_s=5)
+def device_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """A device away past the grace period raises its alert (a reload or a restart does not)."""
+    away = anything_away(service.session, site_id)
+    service.session.rollback()
+    if away:
+        service.raise_overdue_device_alerts(site_id)
+
+
+QUEUE_ALERT_KINDS = ("long_wait", "idle_counter")
+
+
 @register_job("queue_alerts", every_s=30)
 def queue_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None:
-    """A wait over the threshold, or an open counter idle while its queue is long."""
+    """A wait over the threshold, or an open counter idle while its queue is long; each alert resolves
+    itself when its situation is over."""
     session = service.session
     site = session.get(Site, site_id)
     if site is None:
@@ -83,9 +97,11 @@ def queue_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None:
     session.rollback()
     names = dict(session.execute(select(Service.id, Service.name).where(Service.site_id == site_id)).all())
     session.rollback()
+    still_true: set[str] = set()
     for service_id, issued_at in oldest:
         waited = (now - issued_at).total_seconds() if issued_at else 0
         if waited > settings.long_wait_s:
+            still_true.add(f"long_wait:{service_id}:{day.isoformat()}")
             service.raise_alert(site_id, "long_wait", f"long_wait:{service_id}:{day.isoformat()}",
                                 N_("A citizen has waited %(minutes)s minutes in field %(service_name)s"),
                                 {"minutes": int(waited // 60), "service_id": service_id,
@@ -103,9 +119,17 @@ def queue_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None:
         idle_s = (now - last_activity).total_seconds() if last_activity else 0
         session.rollback()
         if waiting >= settings.idle_counter_queue and idle_s >= settings.idle_counter_s:
+            still_true.add(f"idle_counter:{counter.id}:{day.isoformat()}")
             service.raise_alert(site_id, "idle_counter", f"idle_counter:{counter.id}:{day.isoformat()}",
                                 N_("Counter %(counter_number)s has been idle %(minutes)s minutes while %(waiting)s citizens wait"),
                                 {"counter_number": counter.number, "minutes": int(idle_s // 60), "waiting": waiting})
+    over = session.scalar(select(func.count(Alert.id)).where(
+        Alert.site_id == site_id, Alert.kind.in_(QUEUE_ALERT_KINDS), Alert.resolved_at.is_(None),
+        Alert.dedupe_key.not_in(still_true)))
+    session.rollback()
+    if over:
+        service.settle_alerts(site_id, QUEUE_ALERT_KINDS, still_true)
+
 
 
 class Scheduler:

@@ -98,7 +98,8 @@ def describe_wait(estimated_wait_s: int, language: str = "vi") -> str:
         return ""
     if estimated_wait_s < 60:
         return labels["under_minute"]
-    minutes = round(estimated_wait_s / 60)
+    # Half up, as the server's estimate and the screens round (round() would give 2 for 150 s, they 3).
+    minutes = int(estimated_wait_s / 60 + 0.5)
     if minutes < 60:
         return labels["minutes"].format(minutes=minutes)
     return labels["hours"].format(hours=minutes // 60, minutes=minutes % 60)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from server import administration, errors
 from server.api import api
 from server.api.common import resolve_site_id
-from server.api.validation import documented, json_body
+from server.api.validation import documented, json_body, query_args
 from server.auth.access import allow, require_actor
 from server.errors import N_
 from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
@@ -71,8 +71,9 @@ class FieldCreate(Strict):
     name_en: str = Field(default="", max_length=200)
     group_name: str = Field(default="", max_length=120)
     number_prefix: str = Field(default="", max_length=8)
-    number_start: int = Field(default=1, ge=0)
-    number_end: int = Field(default=9999, ge=0)
+    # Both left out: the next free block of numbers for the prefix (GET /admin/services/free-range).
+    number_start: int | None = Field(default=None, ge=0)
+    number_end: int | None = Field(default=None, ge=0)
     number_width: int = Field(default=0, ge=0, le=8)
     daily_quota: int | None = Field(default=None, ge=1)
     average_service_s: int = Field(default=300, ge=10, le=24 * 3600)
@@ -108,6 +109,22 @@ def admin_services():  # type: ignore[no-untyped-def]
     site = _site()
     rows = db_session().scalars(select(Service).where(Service.site_id == site.id).order_by(Service.position, Service.id))
     return jsonify([field_view(service) for service in rows])
+
+
+class FreeRangeQuery(Strict):
+    number_prefix: str = Field(default="", max_length=8, pattern=r"^[A-Za-z]*$")
+    number_width: int = Field(default=0, ge=0, le=8)
+
+
+@api.get("/admin/services/free-range")
+@allow("admin")
+@documented("The next block of numbers no active field uses (the new-field form proposes it)",
+            query=FreeRangeQuery, tags=("admin",))
+def admin_free_range():  # type: ignore[no-untyped-def]
+    query = query_args(FreeRangeQuery)
+    free = administration.free_range(db_session(), _site().id, query.number_prefix.upper(), query.number_width)
+    return jsonify({"number_prefix": free.prefix, "number_start": free.start, "number_end": free.end,
+                    "number_width": free.width})
 
 
 @api.post("/admin/services")

@@ -15,6 +15,8 @@ from server.queue import queries
 from server.runtime import db_session, queue_service, runtime
 
 CLERKS = ("clerk", "supervisor", "admin")
+# Who may see a citizen's verdict: never a clerk (CONTRACT.md, DESIGN.md "Ratings").
+RATING_READERS = ("supervisor", "admin", "inspector")
 
 
 def _ticket_answer(ticket: Ticket, status: int = 200):  # type: ignore[no-untyped-def]
@@ -24,7 +26,7 @@ def _ticket_answer(ticket: Ticket, status: int = 200):  # type: ignore[no-untype
 
 
 def _counter_answer(counter: Counter):  # type: ignore[no-untyped-def]
-    views = {c["id"]: c for c in queries.counters_view(db_session(), counter.site_id)}
+    views = {c["id"]: c for c in queries.counters_view(db_session(), counter.site_id, runtime().clock)}
     return jsonify(views[counter.id])
 
 
@@ -64,7 +66,8 @@ def get_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     ticket = db_session().get(Ticket, ticket_id)
     if ticket is None or (actor.site_id is not None and ticket.site_id != actor.site_id):
         raise errors.TicketNotFound()
-    return jsonify({**queries.ticket_view(ticket), "history": queries.ticket_history(db_session(), ticket.id)})
+    history = queries.ticket_history(db_session(), ticket.id, include_ratings=actor.role in RATING_READERS)
+    return jsonify({**queries.ticket_view(ticket), "history": history})
 
 
 @api.get("/public/tickets/<token>")
@@ -129,7 +132,7 @@ def counter_snapshot(counter_id: int):  # type: ignore[no-untyped-def]
 def list_counters():  # type: ignore[no-untyped-def]
     actor = require_actor()
     site_id = actor.site_id or db_session().scalar(select(Counter.site_id).limit(1))
-    return jsonify(queries.counters_view(db_session(), site_id) if site_id else [])
+    return jsonify(queries.counters_view(db_session(), site_id, runtime().clock) if site_id else [])
 
 
 @api.post("/tickets/<int:ticket_id>/recall")

@@ -27,11 +27,16 @@ RATING_RECEIVED = "rating_received"
 DEVICE_STATUS = "device_status"
 ALERT = "alert"
 ALERT_ACKNOWLEDGED = "alert_acknowledged"
+ALERT_RESOLVED = "alert_resolved"
 PRINT_JOB = "print_job"
 PRINT_RESULT = "print_result"
 NOTICE_CHANGED = "notice_changed"
 SETTINGS_CHANGED = "settings_changed"
 SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboard only) took a seq
+
+# Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,
+# never by a clerk (ticket histories filter them out; Socket.IO sends them to dashboard rooms only).
+RATING_EVENTS = frozenset({RATING_RECEIVED})
 
 
 def site_room(site_id: int) -> str:

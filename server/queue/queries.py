@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server import errors
@@ -31,8 +31,14 @@ from server.models import (
 )
 from server.queue import events as ev
 from server.queue.clock import Clock
-from server.queue.rules import IssuingState, business_date, estimated_wait_seconds
+from server.queue.rules import Candidate, IssuingState, business_date, calling_order, estimated_wait_seconds
 from server.queue.site_settings import kiosk_settings, site_settings
+
+# What a field offers the citizen now (GET /services `availability`, docs/kiosk.md):
+OPEN = "open"  # an open counter serves it
+PAUSED = "paused"  # only paused counters serve it: tickets are issued, the kiosk says the wait may be longer
+NOT_SERVED = "not_served"  # no counter that is open or paused serves it: not offered, not issued
+INACTIVE = "inactive"  # taken out of use by the administrator
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -63,8 +69,13 @@ def ticket_view(ticket: Ticket, counter_number: int | None = None) -> dict[str, 
     }
 
 
-def ticket_history(session: Session, ticket_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq))
+def ticket_history(session: Session, ticket_id: int, include_ratings: bool = False) -> list[dict[str, Any]]:
+    """The ticket's events in order. A citizen's verdict is left out unless the reader may see ratings
+    (supervisors, administrators, inspectors; never a clerk)."""
+    query = select(Event).where(Event.ticket_id == ticket_id).order_by(Event.seq)
+    if not include_ratings:
+        query = query.where(Event.type.not_in(ev.RATING_EVENTS))
+    rows = session.scalars(query)
     return [
         {"seq": row.seq, "type": row.type, "at": _iso(row.created_at), "actor": row.actor,
          "counter_id": row.counter_id, "payload": row.payload}
@@ -137,6 +148,126 @@ def _service_pace(session: Session, service_id: int, day: dt.date) -> tuple[floa
     return average, open_counters
 
 
+def site_business_date(session: Session, site_id: int, now: dt.datetime) -> dt.date:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise errors.NotFound()
+    return business_date(now, site.timezone)
+
+
+def service_availability(session: Session, site_id: int) -> dict[int, str]:
+    """Per field of the site: open, paused, not_served or inactive (see the constants above)."""
+    working = session.execute(
+        select(CounterService.service_id, Counter.status)
+        .join(Counter, Counter.id == CounterService.counter_id)
+        .where(Counter.site_id == site_id, Counter.active.is_(True),
+               Counter.status.in_([CounterStatus.OPEN, CounterStatus.PAUSED]))
+    ).all()
+    open_fields = {service_id for service_id, status in working if status is CounterStatus.OPEN}
+    paused_fields = {service_id for service_id, status in working if status is CounterStatus.PAUSED}
+    availability = {}
+    for service_id, active in session.execute(select(Service.id, Service.active).where(Service.site_id == site_id)):
+        if not active:
+            availability[service_id] = INACTIVE
+        elif service_id in open_fields:
+            availability[service_id] = OPEN
+        else:
+            availability[service_id] = PAUSED if service_id in paused_fields else NOT_SERVED
+    return availability
+
+
+# --- the calling order -----------------------------------------------------------------------------
+# One order (rules.calling_order) feeds call-next, the console's waiting list and the hall board's "next"
+# hint. The list loads every candidate of the counter; call-next and the hints need only its head, which
+# is the head of the same order over the best candidate of each class (reserved, priority, ordinary), so
+# they load three rows.
+
+def _counter_candidates(session: Session, counter: Counter, day: dt.date, best_only: bool) -> list[Candidate]:
+    """What this counter may call today: tickets transferred to it, and its fields' tickets not reserved
+    for another counter; with `best_only`, the first of each class in calling order."""
+    base = select(Ticket.id, Ticket.service_id, Ticket.issued_at, Ticket.priority_level, Ticket.target_counter_id).where(
+        Ticket.site_id == counter.site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
+    service_ids = counter.service_ids
+    mine = base.where(Ticket.target_counter_id.is_(None), Ticket.service_id.in_(service_ids))
+    if not best_only:
+        queries = [base.where((Ticket.target_counter_id == counter.id)
+                              | (Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)))]
+    else:
+        site = session.get(Site, counter.site_id)
+        in_order = site_settings(site.settings if site else None).field_order.value == "in_order"
+        positions = {service_id: index for index, service_id in enumerate(service_ids)}
+        field_rank = [case(positions, value=Ticket.service_id, else_=len(positions))] if positions and in_order else []
+        queries = [base.where(Ticket.target_counter_id == counter.id).order_by(Ticket.issued_at, Ticket.id).limit(1)]
+        if service_ids:
+            queries.append(mine.where(Ticket.priority_level > 0)
+                           .order_by(Ticket.priority_level.desc(), *field_rank, Ticket.issued_at, Ticket.id).limit(1))
+            queries.append(mine.where(Ticket.priority_level == 0)
+                           .order_by(*field_rank, Ticket.issued_at, Ticket.id).limit(1))
+    return [Candidate(row.id, row.service_id, row.issued_at, row.priority_level,
+                      reserved_for_counter=row.target_counter_id == counter.id)
+            for query in queries for row in session.execute(query)]
+
+
+def _priority_streak(session: Session, counter_id: int, day: dt.date, limit: int) -> int:
+    """How many of the counter's latest calls today were priority tickets in a row (the fairness rule)."""
+    if limit <= 0:
+        return 0
+    levels = session.scalars(
+        select(Ticket.priority_level)
+        .where(Ticket.counter_id == counter_id, Ticket.business_date == day, Ticket.called_at.is_not(None))
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(limit)
+    ).all()
+    streak = 0
+    for level in levels:
+        if level == 0:
+            break
+        streak += 1
+    return streak
+
+
+def _order(session: Session, counter: Counter, day: dt.date, best_only: bool) -> list[Candidate]:
+    site = session.get(Site, counter.site_id)
+    settings = site_settings(site.settings if site else None)
+    positions = {service_id: index for index, service_id in enumerate(counter.service_ids)}
+    return calling_order(_counter_candidates(session, counter, day, best_only), positions,
+                         _priority_streak(session, counter.id, day, settings.max_priority_in_row),
+                         settings.calling_policy)
+
+
+def counter_calling_order(session: Session, counter: Counter, day: dt.date) -> list[Candidate]:
+    """Every waiting ticket of one counter, in the order its calls take them (the console's list)."""
+    return _order(session, counter, day, best_only=False)
+
+
+def next_for_counter(session: Session, counter: Counter, day: dt.date) -> Candidate | None:
+    """The ticket the counter's next call takes (call-next, the hall board's hint)."""
+    order = _order(session, counter, day, best_only=True)
+    return order[0] if order else None
+
+
+def next_hints(session: Session, site_id: int, day: dt.date, counter_ids: Iterable[int] | None = None
+               ) -> dict[str, dict[str, Any] | None]:
+    """Per working counter (open or paused; all of them, or those named), the ticket its next call takes."""
+    query = select(Counter).where(Counter.site_id == site_id, Counter.active.is_(True),
+                                  Counter.status.in_([CounterStatus.OPEN, CounterStatus.PAUSED]))
+    if counter_ids is not None:
+        counter_ids = list(counter_ids)
+        query = query.where(Counter.id.in_(counter_ids))
+    # A named counter that does not work now has no next ticket.
+    hints: dict[str, dict[str, Any] | None] = {str(counter_id): None for counter_id in counter_ids or ()}
+    for counter in session.scalars(query):
+        head = next_for_counter(session, counter, day)
+        number = session.scalar(select(Ticket.number).where(Ticket.id == head.ticket_id)) if head else None
+        hints[str(counter.id)] = {"id": head.ticket_id, "number": number} if head else None
+    return hints
+
+
+def counters_serving(session: Session, service_ids: Iterable[int]) -> list[int]:
+    """The counters whose fields include any of these (their next ticket may change with them)."""
+    return list(session.scalars(select(CounterService.counter_id).where(
+        CounterService.service_id.in_(list(service_ids))).distinct()))
+
+
 def current_seq(session: Session, site_id: int) -> int:
     return int(session.scalar(select(Site.event_seq).where(Site.id == site_id)) or 0)
 
@@ -156,6 +287,7 @@ def services_view(session: Session, site_id: int, clock: Clock) -> list[dict[str
         raise errors.NotFound()
     day = business_date(clock.now(), site.timezone)
     counts = waiting_counts(session, site_id, day)
+    availability = service_availability(session, site_id)
     services = list(session.scalars(select(Service).where(Service.site_id == site_id).order_by(Service.position, Service.id)))
     # Numbers handed out today per field, so a kiosk can show a field's daily quota as used up
     # before a citizen taps it (the issuing verb still refuses with quota_reached on its own).
@@ -165,7 +297,7 @@ def services_view(session: Session, site_id: int, clock: Clock) -> list[dict[str
     ).all()) if services else {}
     return [
         {"id": s.id, "code": s.code, "name": s.name, "name_en": s.name_en, "group": s.group_name,
-         "waiting": counts.get(s.id, 0), "active": s.active,
+         "waiting": counts.get(s.id, 0), "active": s.active, "availability": availability.get(s.id, NOT_SERVED),
          "daily_quota": s.daily_quota, "issued_today": issued.get(s.id, 0)}
         for s in services
     ]
@@ -180,7 +312,9 @@ def issuing_view(state: IssuingState) -> dict[str, Any]:
     }
 
 
-def counters_view(session: Session, site_id: int) -> list[dict[str, Any]]:
+def counters_view(session: Session, site_id: int, clock: Clock | None = None) -> list[dict[str, Any]]:
+    """Every counter in use, with its clerk, its current ticket and (given a clock) its next ticket."""
+    hints = next_hints(session, site_id, site_business_date(session, site_id, clock.now())) if clock else {}
     counters = list(session.scalars(select(Counter).where(Counter.site_id == site_id, Counter.active.is_(True)).order_by(Counter.number)))
     current = {
         t.counter_id: t
@@ -201,6 +335,7 @@ def counters_view(session: Session, site_id: int) -> list[dict[str, Any]]:
                 "pause_reason": counter.pause_reason,
                 "status_changed_at": _iso(counter.status_changed_at),
                 "service_ids": counter.service_ids,
+                "next": hints.get(str(counter.id)),
                 "clerk": {"id": clerk.id, "full_name": clerk.full_name, "title": clerk.title} if clerk else None,
                 "current_ticket": (
                     {"id": ticket.id, "number": ticket.number, "status": ticket.status.value,
@@ -255,7 +390,7 @@ def hall_snapshot(session: Session, site_id: int, clock: Clock, issuing: Issuing
         "business_date": day.isoformat(),
         "site": site_header(site),
         "services": services_view(session, site_id, clock),
-        "counters": counters_view(session, site_id),
+        "counters": counters_view(session, site_id, clock),
         "recent_calls": recent_calls(session, site_id, day, settings.recent_calls),
         "notice": settings.notice,
         "voice": settings.voice.model_dump(),
@@ -291,18 +426,10 @@ def counter_snapshot(session: Session, counter_id: int, clock: Clock) -> dict[st
     site = session.get(Site, counter.site_id)
     assert site is not None
     day = business_date(clock.now(), site.timezone)
-    service_ids = counter.service_ids
-    waiting = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.site_id == site.id,
-            Ticket.business_date == day,
-            Ticket.status == TicketStatus.WAITING,
-            ((Ticket.service_id.in_(service_ids)) & Ticket.target_counter_id.is_(None)) | (Ticket.target_counter_id == counter.id),
-        )
-        .order_by(Ticket.priority_level.desc(), Ticket.issued_at)
-        .limit(200)
-    ).all()
+    # The waiting list in the order this counter's calls take it (the same function as call-next).
+    order = [candidate.ticket_id for candidate in counter_calling_order(session, counter, day)[:200]]
+    loaded = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(order)))} if order else {}
+    waiting = [loaded[ticket_id] for ticket_id in order]
     no_shows = session.scalars(
         select(Ticket)
         .where(Ticket.site_id == site.id, Ticket.business_date == day, Ticket.status == TicketStatus.NO_SHOW,
@@ -336,7 +463,8 @@ def dashboard_snapshot(session: Session, site_id: int, clock: Clock) -> dict[str
         {"alert_id": a.id, "kind": a.kind, "severity": a.severity, "message": a.message,
          "template": a.payload.get("template"), "params": a.payload.get("params", {}), "created_at": _iso(a.created_at)}
         for a in session.scalars(
-            select(Alert).where(Alert.site_id == site_id, Alert.acknowledged_at.is_(None)).order_by(Alert.created_at.desc()).limit(100)
+            select(Alert).where(Alert.site_id == site_id, Alert.acknowledged_at.is_(None), Alert.resolved_at.is_(None))
+            .order_by(Alert.created_at.desc()).limit(100)
         )
     ]
     site = session.get(Site, site_id)

@@ -84,6 +84,32 @@ class NumberFormat:
             raise NumberRangeExhausted(prefix=self.prefix, start=self.start, end=self.end)
         return f"{self.prefix}{value:0{self.width}d}" if self.width else f"{self.prefix}{value}"
 
+    def collides_with(self, other: "NumberFormat") -> bool:
+        """True when both formats can print the same number ("A100" from A1–999 and from A001–A999).
+
+        Prefixes are letters only, so two printed numbers are equal exactly when the prefixes are equal
+        and so are the digits: the same value, padded to the same length. Two widths pad a value to the
+        same length when it has at least as many digits as the wider of them; the largest shared value
+        has the most digits, so it alone decides.
+        """
+        if self.prefix.upper() != other.prefix.upper():
+            return False
+        highest_shared = min(self.end, other.end)
+        if max(self.start, other.start) > highest_shared:
+            return False
+        return self.width == other.width or len(str(highest_shared)) >= max(self.width, other.width)
+
+
+def free_number_range(taken: list[NumberFormat], prefix: str = "", width: int = 0, block: int = 1000) -> NumberFormat:
+    """The first block of numbers (1001–1999, 2001–2999, …; 1–999 for a prefix) that collides with
+    none of `taken`: what the new-field form proposes."""
+    # Plain numbers start at 1001, so that 1–999 stay for prefixed fields (A001…).
+    for index in range(0 if prefix else 1, 1000):
+        candidate = NumberFormat(prefix=prefix, start=index * block + 1, end=index * block + block - 1, width=width)
+        if not any(candidate.collides_with(other) for other in taken):
+            return candidate
+    raise NumberRangeExhausted(prefix=prefix, start=1, end=block * 1000)
+
 
 # --- time ----------------------------------------------------------------------------------------
 
@@ -192,38 +218,65 @@ class Candidate:
     reserved_for_counter: bool = False
 
 
+def calling_order(
+    candidates: list[Candidate],
+    service_positions: dict[int, int],
+    priority_calls_in_row: int,
+    policy: CallingPolicy,
+) -> list[Candidate]:
+    """Every waiting ticket a counter may call, in the order successive calls would take them.
+
+    This is the one calling order: call-next takes its first ticket, the counter console lists it, and
+    the hall board's "next" hint shows its head. Order: tickets transferred to this very counter first
+    (first transferred, first called); then priority tickets (higher level first) unless the fairness
+    rule says an ordinary ticket's turn has come; then ordinary tickets. Inside a class: by field order
+    (if IN_ORDER) and then first issued, first called.
+    """
+    def class_key(candidate: Candidate) -> tuple[int, dt.datetime, int]:
+        field_rank = service_positions.get(candidate.service_id, len(service_positions)) \
+            if policy.field_order is FieldOrder.IN_ORDER else 0
+        return (field_rank, candidate.issued_at, candidate.ticket_id)
+
+    reserved = sorted((c for c in candidates if c.reserved_for_counter), key=lambda c: (c.issued_at, c.ticket_id))
+    priority = sorted((c for c in candidates if not c.reserved_for_counter and c.priority_level > 0),
+                      key=lambda c: (-c.priority_level, *class_key(c)))
+    ordinary = sorted((c for c in candidates if not c.reserved_for_counter and c.priority_level == 0), key=class_key)
+    order: list[Candidate] = []
+    streak = priority_calls_in_row
+    for candidate in reserved:
+        order.append(candidate)
+        streak = streak + 1 if candidate.priority_level > 0 else 0
+    next_priority = next_ordinary = 0
+    while next_priority < len(priority) or next_ordinary < len(ordinary):
+        ordinary_turn = (policy.max_priority_in_row > 0 and streak >= policy.max_priority_in_row
+                         and next_ordinary < len(ordinary))
+        if next_priority < len(priority) and not ordinary_turn:
+            order.append(priority[next_priority])
+            next_priority += 1
+            streak += 1
+        else:
+            order.append(ordinary[next_ordinary])
+            next_ordinary += 1
+            streak = 0
+    return order
+
+
 def choose_next(
     candidates: list[Candidate],
     service_positions: dict[int, int],
     priority_calls_in_row: int,
     policy: CallingPolicy,
 ) -> Candidate | None:
-    """Pick the next ticket for a counter.
-
-    Order: tickets transferred to this very counter first; then priority tickets (higher level
-    first) unless the fairness rule says an ordinary ticket's turn has come; then ordinary tickets.
-    Inside a class: by field order (if IN_ORDER) and then first issued, first called.
-    """
-    if not candidates:
-        return None
-
-    def class_key(candidate: Candidate) -> tuple[int, dt.datetime, int]:
-        field_rank = service_positions.get(candidate.service_id, 0) if policy.field_order is FieldOrder.IN_ORDER else 0
-        return (field_rank, candidate.issued_at, candidate.ticket_id)
-
-    reserved = [c for c in candidates if c.reserved_for_counter]
-    if reserved:
-        return min(reserved, key=lambda c: (c.issued_at, c.ticket_id))
-    priority = [c for c in candidates if c.priority_level > 0]
-    ordinary = [c for c in candidates if c.priority_level == 0]
-    ordinary_turn = (
-        policy.max_priority_in_row > 0 and priority_calls_in_row >= policy.max_priority_in_row and ordinary
-    )
-    if priority and not ordinary_turn:
-        return min(priority, key=lambda c: (-c.priority_level, *class_key(c)))
-    return min(ordinary, key=class_key) if ordinary else None
+    """The ticket call-next takes: the head of `calling_order`."""
+    order = calling_order(candidates, service_positions, priority_calls_in_row, policy)
+    return order[0] if order else None
 
 
 def estimated_wait_seconds(ahead: int, average_service_s: float, open_counters: int) -> int:
-    """A plain estimate: the people ahead shared over the counters serving the field."""
-    return int(round(ahead * average_service_s / max(1, open_counters)))
+    """The one wait estimate every screen and paper shows: the people ahead shared over the counters
+    serving the field, rounded half up to whole minutes (so "khoảng 3 phút" reads the same on the kiosk,
+    the paper and the phone, whatever each one's rounding), and never under a minute with someone ahead."""
+    if ahead <= 0:
+        return 0
+    raw = ahead * average_service_s / max(1, open_counters)
+    return max(1, int(raw / 60 + 0.5)) * 60

@@ -76,6 +76,8 @@ class AlertSettings(BaseModel):
     idle_counter_queue: int = 5
     idle_counter_s: int = 300
     low_rating_max: int = 2
+    # A device away for less than this (a reload, a server restart) raises no alert.
+    device_grace_s: int = Field(default=90, ge=10, le=3600)
 
 
 class SiteSettings(BaseModel):

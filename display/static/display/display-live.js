@@ -66,8 +66,18 @@
       }
     }
 
+    /* Each counter's next ticket (the head of its calling order), for the counters the event touched. */
+    applyNext(next) {
+      if (!next) return;
+      for (const [counterId, ticket] of Object.entries(next)) {
+        const counter = this.counters.get(Number(counterId));
+        if (counter) counter.next = ticket;
+      }
+    }
+
     /* Returns "snapshot" when only a fresh snapshot can bring the state up to date. */
     apply(name, event) {
+      if (event) this.applyNext(event.next);
       switch (name) {
         case "ticket_issued":
         case "ticket_cancelled":

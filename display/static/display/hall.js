@@ -76,6 +76,13 @@
         if (current) number.dataset.ticketId = String(current.id);
         row.append(number);
       }
+      // The ticket this counter calls next (the head of the server's calling order): citizens can get ready.
+      if (counter.status !== "closed" && counter.next) {
+        const next = element("span", "hall-counter-next", text.t("next") + ": ");
+        next.append(element("strong", "", counter.next.number));
+        next.dataset.ticketId = String(counter.next.id);
+        row.append(next);
+      }
       return row;
     });
     byId("counter-list").replaceChildren(...rows);
@@ -132,7 +139,7 @@
     renderCounters(state);
     renderFields(state);
     renderNotice(state);
-    if (change.name === "snapshot" || change.name === "counter_status") fitSide();
+    fitSide();  // a "next" hint appearing or going changes a counter's height
   }
 
   function showCaption(captionText) {

@@ -153,6 +153,9 @@
     return service.quota_reached === true ||
       (service.daily_quota !== null && service.daily_quota !== undefined && service.issued_today >= service.daily_quota);
   }
+  /* No counter that is open or paused serves the field now: it is shown, greyed, and not issued. */
+  function notServed(service) { return service.availability === "not_served"; }
+  function unavailable(service) { return quotaUsed(service) || notServed(service); }
 
   /* How many tiles fit: measured on the real screen with the real names, so portrait and landscape
      both get big tiles and no name is ever cut. */
@@ -254,7 +257,7 @@
       button.dataset.serviceId = service.id;
       title.textContent = texts.name(service);
       detail.textContent = waitingText(service);
-      if (quotaUsed(service)) {
+      if (unavailable(service)) {
         button.classList.add("k-tile-used");
         button.setAttribute("aria-disabled", "true");
       }
@@ -266,6 +269,9 @@
 
   function waitingText(service) {
     if (quotaUsed(service)) return t("quota_used");
+    if (notServed(service)) return t("not_served_now");
+    // Served only by paused counters: offered, saying so (the clerk is on a short break).
+    if (service.availability === "paused") return t("counter_paused_wait");
     return service.waiting > 0 ? t("waiting_count", {count: service.waiting}) : t("nobody_waiting");
   }
 
@@ -275,8 +281,8 @@
       const service = state.services.find((s) => String(s.id) === tile.dataset.serviceId);
       if (!service) return;
       tile.querySelector(".k-tile-detail").textContent = waitingText(service);
-      tile.classList.toggle("k-tile-used", quotaUsed(service));
-      if (quotaUsed(service)) tile.setAttribute("aria-disabled", "true"); else tile.removeAttribute("aria-disabled");
+      tile.classList.toggle("k-tile-used", unavailable(service));
+      if (unavailable(service)) tile.setAttribute("aria-disabled", "true"); else tile.removeAttribute("aria-disabled");
     });
   }
 
@@ -312,6 +318,10 @@
       showProblem("quota", {field: texts.name(service)});
       return;
     }
+    if (notServed(service)) {
+      showProblem("refused", {message: t("not_served_text", {field: texts.name(service)})});
+      return;
+    }
     issue({key: KioskTexts.uuid(), serviceId, priority: state.nav.priority, language: texts.language});
   }
 
@@ -344,6 +354,11 @@
     if (answer.status === 409 && data.error === "quota_reached") {
       if (service) service.quota_reached = true;
       showProblem("quota", {field: service ? texts.name(service) : ""});
+      return;
+    }
+    if (answer.status === 409 && data.error === "service_not_served") {
+      if (service) service.availability = "not_served";
+      showProblem("refused", {message: data.message || t("not_served_text", {field: service ? texts.name(service) : ""})});
       return;
     }
     if (answer.status === 0 || answer.status >= 500) {
@@ -674,6 +689,13 @@
         ticket_transferred: applyWaiting,
         ticket_cancelled: applyWaiting,
         tickets_expired() { state.live.requestSnapshot(); },
+        counter_status(event) {
+          // Which fields are served changes with the counters: open, paused or none.
+          for (const [serviceId, availability] of Object.entries(event.availability || {})) {
+            const service = state.services.find((s) => String(s.id) === serviceId);
+            if (service) service.availability = availability;
+          }
+        },
         settings_changed() { state.live.requestSnapshot(); },
         notice_changed() { state.live.requestSnapshot(); },
         print_result: onPrintResult,

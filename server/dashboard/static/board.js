@@ -137,6 +137,11 @@
       state.alerts = state.alerts.filter((a) => a.alert_id !== p.alert_id);
       renderAlerts();
     },
+    // The situation is over by itself (the device is back, the wait is short again).
+    alert_resolved(p) {
+      state.alerts = state.alerts.filter((a) => a.alert_id !== p.alert_id);
+      renderAlerts();
+    },
     notice_changed(p) { state.notice = p.notice || ""; renderNotice(); },
     settings_changed() { live.requestSnapshot(); },
   };

@@ -166,4 +166,24 @@ def test_device_health_and_printer_alerts_arrive_live(live_server, new_page, art
     finally:
         bridge.disconnect()
     expect(bridge_row.locator(".device-line .status-badge")).to_have_text("Mất kết nối", timeout=LIVE_TIMEOUT_MS)
-    expect(page.locator('.alert-item[data-kind="device_offline"]')).to_be_visible()
+    # Away, but within the grace period: shown offline, no alert yet (a reload or a restart is no outage).
+    assert page.locator('.alert-item[data-kind="device_offline"]').count() == 0
+
+
+def test_a_device_away_past_the_grace_period_raises_an_alert_that_clears_when_it_is_back(  # type: ignore[no-untyped-def]
+        live_server, new_page):
+    import socketio
+
+    live_server.update_site_settings(alerts={"device_grace_s": 10})
+    page = new_page(1440, 900)
+    log_in(page, live_server, "giamsat", "/dashboard")
+    bridge = socketio.Client(reconnection=False)
+    bridge.connect(live_server.url, auth={"token": "demo-bridge-1"}, transports=["websocket"], wait_timeout=10)
+    bridge.disconnect()
+    alert = page.locator('.alert-item[data-kind="device_offline"]')
+    expect(alert).to_have_count(1, timeout=40_000)  # the grace, then the scheduler's next check
+    bridge.connect(live_server.url, auth={"token": "demo-bridge-1"}, transports=["websocket"], wait_timeout=10)
+    try:
+        expect(alert).to_have_count(0, timeout=LIVE_TIMEOUT_MS)  # resolved by itself: the device is back
+    finally:
+        bridge.disconnect()

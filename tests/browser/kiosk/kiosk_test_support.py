@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.administration import FieldSpec, create_field, set_working_hours
+from server.administration import FieldSpec, create_field, set_counter_services, set_working_hours
 from server.db import make_engine
-from server.models import Device, DeviceKind, IdempotencyRecord, PrintJob, Rating, Service, Ticket
+from server.models import Counter, Device, DeviceKind, IdempotencyRecord, PrintJob, Rating, Service, Ticket
 
 KIOSK_KEY = "demo-kiosk-1"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -91,16 +91,20 @@ class CentreDatabase:
             session.commit()
 
     def add_fields(self, count: int, groups: list[str]) -> None:
-        """`count` more fields spread over `groups` (the catalogue of a big centre)."""
+        """`count` more fields spread over `groups` (the catalogue of a big centre), served by counter 4 (a
+        field no counter serves is not offered)."""
         with self.session() as session:
             start = session.scalar(select(func.count(Service.id))) or 0
+            created = []
             for index in range(count):
                 group = groups[index % len(groups)]
                 number = start + index + 1
-                create_field(session, 1, FieldSpec(
+                created.append(create_field(session, 1, FieldSpec(
                     code=f"F{number:03d}", name=f"{group} – thủ tục số {number}", name_en=f"{group} procedure {number}",
                     group_name=group, number_prefix=_prefix(number), number_start=1, number_end=999, number_width=3,
-                    position=number), self.now())
+                    position=number), self.now()))
+            counter = session.get(Counter, 4)
+            set_counter_services(session, counter, [*counter.service_ids, *(service.id for service in created)])
             session.commit()
 
     def set_groups(self, group: str) -> None:

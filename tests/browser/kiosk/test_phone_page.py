@@ -26,8 +26,8 @@ def test_the_phone_page_follows_the_ticket_until_it_is_called(live_server, centr
     expect(page.locator("#ticket-number")).to_have_text("1002")
     expect(page.locator("#ticket-field")).to_have_text("Tư pháp – Hộ tịch")
     expect(page.locator("#status-main")).to_have_text("Còn 1 người trước bạn")
-    # One ahead × 300 s, shared by the two counters serving the field: 150 s, "about 3 minutes".
-    assert live_server.api("GET", "/public/tickets/" + mine["public_url"].rsplit("/t/", 1)[1]).json()["estimated_wait_s"] == 150
+    # One ahead × 300 s, shared by the two counters serving the field: 150 s, given as 3 whole minutes.
+    assert live_server.api("GET", "/public/tickets/" + mine["public_url"].rsplit("/t/", 1)[1]).json()["estimated_wait_s"] == 180
     expect(page.locator("#status-detail")).to_have_text("Thời gian chờ dự kiến: khoảng 3 phút")
     shot(page, "phone-waiting")
 

@@ -259,13 +259,36 @@ def test_rating_attempts_are_rate_limited_per_device(client, serve, database) ->
     assert client.post("/api/v1/ratings", json={"ticket_id": other.id, "score": 5}, headers=terminal(2)).status_code == 201
 
 
-def test_token_guessing_from_one_address_is_rate_limited(client, serve) -> None:  # type: ignore[no-untyped-def]
+def test_guessing_tokens_never_locks_out_a_citizen_on_the_same_address(client, serve) -> None:  # type: ignore[no-untyped-def]
+    """Every phone on the centre's Wi-Fi shares one address: 25 wrong tokens from it, then a real citizen
+    from the same address rates (issue "Hostile input": throttles that cannot be turned against users)."""
     served = serve(1)
-    for attempt in range(20):
-        answer = client.post("/api/v1/ratings", json={"token": f"guess-{attempt}", "score": 5})
+    for attempt in range(25):
+        answer = client.post("/api/v1/ratings", json={"token": f"{attempt:04d}-wrong-token-guess", "score": 5})
         assert answer.json["error"] == "invalid_rating_token"
-    blocked = client.post("/api/v1/ratings", json={"token": served.token, "score": 5})
-    assert blocked.status_code == 429 and blocked.json["error"] == "rate_limited"
+    real = client.post("/api/v1/ratings", json={"token": served.token, "score": 5})
+    assert real.status_code == 201, real.json
+
+
+def test_guessing_one_token_pattern_is_rate_limited(client, serve, database) -> None:  # type: ignore[no-untyped-def]
+    served = serve(1)
+    limit = 20  # rating.attempts_per_minute
+    answers = [client.post("/api/v1/ratings", json={"token": f"AbCd-guess-{attempt}", "score": 5}).json["error"]
+               for attempt in range(limit + 2)]
+    assert answers[:limit] == ["invalid_rating_token"] * limit
+    assert answers[limit:] == ["rate_limited", "rate_limited"]
+    # Other patterns, and real tokens, go on.
+    assert client.post("/api/v1/ratings", json={"token": "zzzz-other", "score": 5}).json["error"] == "invalid_rating_token"
+    assert client.post("/api/v1/ratings", json={"token": served.token, "score": 5}).status_code == 201
+
+
+def test_one_ticket_token_is_limited_on_its_own(client, serve) -> None:  # type: ignore[no-untyped-def]
+    served = serve(1, finish=False)  # called, not served: every attempt is refused as not served
+    errors_seen = {client.post("/api/v1/ratings", json={"token": served.token, "score": 5}).json["error"]
+                   for _ in range(21)}
+    assert errors_seen == {"ticket_not_served", "rate_limited"}
+    other = serve(2)
+    assert client.post("/api/v1/ratings", json={"token": other.token, "score": 5}).status_code == 201
 
 
 def test_a_refusal_links_the_attempt_to_its_site_and_ticket(client, serve, database) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
    Screens: idle (counter and clerk) → rate (buttons and a countdown, after `rating_requested`) →
    reasons (for a low score) → thanks (or why it was not recorded) → idle. The server decides what may be
    rated: the page only offers what `rating_requested` / the snapshot's `open_request` opened, and posts
-   POST /api/v1/ratings {ticket_id, score, reasons} with its device key. The terminal is outside the
+   POST /api/v1/ratings {ticket_id, token, score, reasons} with its device key. The terminal is outside the
    site room, so it connects with checkGaps: false. */
 (function () {
   "use strict";
@@ -171,7 +171,7 @@
     if (state.sending) return;  // the answer of the current rating decides what comes next
     clearTimeout(state.backToIdleTimer);
     state.request = {ticket_id: request.ticket_id, number: request.number, expires_at: request.expires_at,
-      window_s: request.window_s};
+      window_s: request.window_s, token: request.token};
     state.score = null;
     state.reasons.clear();
     renderRate();
@@ -195,7 +195,9 @@
     if (state.sending || !state.request || state.score === null) return;
     state.sending = true;
     $("send-rating").disabled = true;
+    // The window's token binds the rating to this citizen's window: a late tap never rates the next one.
     const body = {ticket_id: state.request.ticket_id, score: state.score, reasons: Array.from(state.reasons)};
+    if (state.request.token) body.token = state.request.token;
     let answer;
     try {
       answer = await HangChoLive.api("POST", "/ratings", body, deviceKey);

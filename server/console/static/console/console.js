@@ -123,8 +123,11 @@
   function myServiceIds() {
     return (state.snapshot && state.snapshot.counter && state.snapshot.counter.service_ids) || [];
   }
-  function sortWaiting() {
-    state.waiting.sort((a, b) => (b.priority_level - a.priority_level) || (Date.parse(a.issued_at) - Date.parse(b.issued_at)) || (a.id - b.id));
+  /* The waiting list is shown in the order the server's calling order gives (priority, fairness, field
+     order, transfers to this counter): never re-sorted here, refetched when the line changes. */
+  function touchesMyLine(event) {
+    return myServiceIds().includes(event.service_id) || myServiceIds().includes(event.to_service_id) ||
+      event.to_counter_id === state.counterId || state.waiting.some((ticket) => ticket.id === event.id);
   }
 
   function applyCounterSnapshot(snapshot) {
@@ -144,7 +147,6 @@
     state.appliedSeq = typeof snapshot.seq === "number" ? snapshot.seq : state.appliedSeq;
     state.waiting = (snapshot.waiting || []).slice();
     state.noShows = (snapshot.no_shows || []).slice();
-    sortWaiting();
     if (state.highestEventSeq > state.appliedSeq) scheduleRefetch();  // the answer predates an event
     showMain();
     render();
@@ -185,25 +187,30 @@
   const handlers = {
     ticket_issued(event) {
       if (seen(event) || state.counterId === null) return;
-      if (!myServiceIds().includes(event.service_id)) return;
-      if (!state.waiting.some((ticket) => ticket.id === event.id)) {
-        state.waiting.push({id: event.id, number: event.number, service_id: event.service_id, status: "waiting",
-          priority: event.priority, priority_level: event.priority_level || 0, issued_at: event.issued_at,
-          target_counter_id: null});
-        sortWaiting();
-      }
-      renderLists();
+      if (touchesMyLine(event)) scheduleRefetch();
     },
-    ticket_called(event) { if (seen(event)) return; removeWaiting(event.id); renderLists(); if (concernsMe(event)) scheduleRefetch(); },
+    ticket_called(event) {
+      if (seen(event)) return;
+      const mine = concernsMe(event) || touchesMyLine(event);
+      removeWaiting(event.id);
+      renderLists();
+      if (mine) scheduleRefetch();
+    },
     ticket_recalled(event) { if (seen(event)) return; if (concernsMe(event)) scheduleRefetch(); },
     ticket_skipped(event) { if (!seen(event) && concernsMe(event)) scheduleRefetch(); },
     ticket_started(event) { if (!seen(event) && concernsMe(event)) scheduleRefetch(); },
     ticket_finished(event) { if (!seen(event) && concernsMe(event)) scheduleRefetch(); },
     ticket_transferred(event) {
       if (seen(event)) return;
-      if (concernsMe(event) || event.to_counter_id === state.counterId || myServiceIds().includes(event.to_service_id)) scheduleRefetch();
+      if (concernsMe(event) || touchesMyLine(event)) scheduleRefetch();
     },
-    ticket_cancelled(event) { if (seen(event)) return; removeWaiting(event.id); renderLists(); },
+    ticket_cancelled(event) {
+      if (seen(event)) return;
+      const mine = touchesMyLine(event);
+      removeWaiting(event.id);
+      renderLists();
+      if (mine) scheduleRefetch();
+    },
     tickets_expired(event) { if (!seen(event)) scheduleRefetch(); },
     counter_status(event) { if (!seen(event) && concernsMe(event)) scheduleRefetch(); },
   };

@@ -1,0 +1,535 @@
+"""Model-based testing of the whole core: random sequences of every verb, invariants after every step.
+
+The bugs that hurt most came from two features touching the same data, each tested alone. This state
+machine drives the real QueueService (and the real administration functions) on a real database with
+every verb in any order — issuing with and without priority, calling, recalling, skipping, starting,
+finishing, transferring to a field and to a counter, cancelling, pausing, resuming, opening and closing
+counters, rating from a terminal, a keypad and a phone, reprinting and print results, devices coming
+and going, administrators editing fields, counters and hours, and the clock crossing local midnight —
+and after every step checks the promises of the core (`check_invariants`).
+
+Used by tests/integration/test_core_model.py (a bounded run in `make test`) and bench/model_run.py (a
+long run that prints how many steps it tried).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from sqlalchemy import func, select
+
+from server import administration, errors
+from server.db import make_engine, make_session_factory
+from server.models import (
+    Alert,
+    Counter,
+    CounterStatus,
+    Event,
+    PrintJob,
+    PrintJobStatus,
+    Rating,
+    RatingWindow,
+    Service,
+    Site,
+    Ticket,
+    TicketStatus,
+)
+from server.queue import events as ev
+from server.queue import queries
+from server.queue.actors import Actor
+from server.queue.clock import FixedClock
+from server.queue.hashchain import ChainedEvent, verify_chain
+from server.queue.rules import TRANSITIONS, Verb
+from server.queue.service import QueueService, RatingRequest
+
+SITE = 1
+KIOSK = Actor(kind="device", id=1, site_id=SITE, role="kiosk")
+BRIDGE = Actor(kind="device", id=7, site_id=SITE, role="bridge")
+SUPERVISOR = Actor(kind="staff", id=5, site_id=SITE, role="supervisor")
+ADMIN_ID = 6
+COUNTERS = (1, 2, 3, 4)
+PRIORITIES = (None, None, None, "nguoi_cao_tuoi", "nguoi_khuyet_tat")
+# 09:00 on Wednesday 25 Nov 2026 in Hà Nội.
+START = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def clerk(counter_id: int) -> Actor:
+    """canbo<N> (staff id N) works counter N in the demo."""
+    return Actor(kind="staff", id=counter_id, site_id=SITE, role="clerk")
+
+
+def terminal(counter_id: int) -> Actor:
+    """demo-rating-<counter>: devices 3–6 are the rating terminals of counters 1–4."""
+    return Actor(kind="device", id=counter_id + 2, site_id=SITE, role="rating_terminal", counter_id=counter_id)
+
+
+# Which state each logged ticket event leaves a ticket in, and the verb of the transition table it is.
+EVENT_VERBS = {
+    ev.TICKET_CALLED: Verb.CALL, ev.TICKET_SKIPPED: Verb.SKIP, ev.TICKET_STARTED: Verb.START,
+    ev.TICKET_FINISHED: Verb.FINISH, ev.TICKET_TRANSFERRED: Verb.TRANSFER, ev.TICKET_CANCELLED: Verb.CANCEL,
+    ev.TICKET_RECALLED: Verb.RECALL,
+}
+# Refusals that write events anyway, because part of the verb committed (call-next finishes the ticket
+# still at the counter, then finds nobody waiting).
+REFUSALS_THAT_COMMIT = (errors.NoTicketWaiting,)
+
+
+@dataclass
+class Statistics:
+    steps: int = 0
+    examples: int = 0
+    verbs: Tally[str] = field(default_factory=Tally)
+    refusals: Tally[str] = field(default_factory=Tally)
+
+
+STATISTICS = Statistics()
+
+
+class Database:
+    """A fresh demo database per example: a copied SQLite file, or a truncated and re-seeded PostgreSQL."""
+
+    def __init__(self, url: str, reset: Callable[[], None]) -> None:
+        self.url = url
+        self.reset = reset
+
+
+def sqlite_database(template: Path, work: Path) -> Database:
+    target = work / "model.sqlite3"
+
+    def reset() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copy(template, target)
+
+    return Database(f"sqlite:///{target}", reset)
+
+
+def postgres_database(url: str, seed: Callable[[], None]) -> Database:
+    from tests.conftest import _truncate_postgres
+
+    def reset() -> None:
+        _truncate_postgres(url)
+        seed()
+
+    return Database(url, reset)
+
+
+def seed(url: str) -> None:
+    from server.demo import seed_demo
+
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    try:
+        seed_demo(session, START, demo_mode=True)
+    finally:
+        session.close()
+        engine.dispose()
+
+
+class CoreMachine(RuleBasedStateMachine):
+    """Every verb of the core in random order; the invariants of the core after every step."""
+
+    database: Database  # set by the test that runs the machine
+
+    def __init__(self) -> None:
+        super().__init__()
+        from server.auth.identity import forget_credentials
+        from server.queue.day import forget_calendars
+
+        queries.forget_service_pace()
+        forget_calendars()
+        forget_credentials()
+        self.database.reset()
+        self.engine = make_engine(self.database.url, pool_size=2)
+        self.sessions = make_session_factory(self.engine)
+        self.writing = make_session_factory(self.engine, writing=True)
+        self.clock = FixedClock(START)
+        self.tickets: list[int] = []
+        self.services: list[int] = list(range(1, 8))
+        STATISTICS.examples += 1
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ running a verb
+
+    def service(self) -> QueueService:
+        return QueueService(self.sessions(), clock=self.clock, public_base_url="http://hangcho.test")
+
+    def attempt(self, name: str, action: Callable[[QueueService], Any]) -> Any:
+        """Run one verb. A refusal (HangChoError) is an answer; it must leave the event log untouched.
+        Any other exception fails the test."""
+        STATISTICS.steps += 1
+        STATISTICS.verbs[name] += 1
+        before = self.seq()
+        service = self.service()
+        try:
+            return action(service)
+        except errors.HangChoError as refusal:
+            STATISTICS.refusals[f"{name}:{refusal.code}"] += 1
+            if not isinstance(refusal, REFUSALS_THAT_COMMIT):
+                assert self.seq() == before, f"{name} was refused ({refusal.code}) but wrote events"
+            return None
+        finally:
+            service.session.close()
+
+    def administer(self, name: str, change: Callable[[Any], Any], what: str) -> None:
+        """An administrator's change through administration.py, committed with its announcement (as the
+        admin API does). A refusal changes nothing."""
+        STATISTICS.steps += 1
+        STATISTICS.verbs[name] += 1
+        session = self.writing()
+        try:
+            change(session)
+            QueueService(session, clock=self.clock).record_setting_change(SITE, ev.SETTINGS_CHANGED, {"what": what})
+        except errors.HangChoError as refusal:
+            STATISTICS.refusals[f"{name}:{refusal.code}"] += 1
+            session.rollback()
+        finally:
+            session.close()
+
+    def read(self, query: Any) -> list[Any]:
+        session = self.sessions()
+        try:
+            return list(session.execute(query).all())
+        finally:
+            session.close()
+
+    def seq(self) -> int:
+        session = self.sessions()
+        try:
+            return int(session.scalar(select(Site.event_seq).where(Site.id == SITE)) or 0)
+        finally:
+            session.close()
+
+    def ticket_where(self, *conditions: Any) -> list[int]:
+        return [row[0] for row in self.read(select(Ticket.id).where(*conditions).order_by(Ticket.id))]
+
+    # ------------------------------------------------------------------ tickets
+
+    @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans())
+    def issue(self, service: int, priority: str | None, by_staff: bool) -> None:
+        service_id = self.services[service % len(self.services)]
+        issued = self.attempt("issue", lambda queue: queue.issue_ticket(
+            service_id, SUPERVISOR if by_staff else KIOSK, priority_code=priority))
+        if issued is not None:
+            self.tickets.append(issued.ticket.id)
+
+    @rule(counter=st.sampled_from(COUNTERS), as_supervisor=st.booleans())
+    def call_next(self, counter: int, as_supervisor: bool) -> None:
+        session = self.sessions()
+        try:
+            counter_row = session.get(Counter, counter)
+            listed = [t["id"] for t in queries.counter_snapshot(session, counter, self.clock)["waiting"]]
+            working = counter_row.status is CounterStatus.OPEN
+        finally:
+            session.close()
+        called = self.attempt("call_next", lambda queue: queue.call_next(counter, SUPERVISOR if as_supervisor else clerk(counter)))
+        if called is not None:
+            # The console listed first the ticket call-next took (one calling order).
+            assert listed and listed[0] == called.id, f"console listed {listed[:5]}, call-next took {called.id}"
+        elif working and listed and as_supervisor:
+            raise AssertionError(f"counter {counter} is open with {listed[:3]} waiting but call-next took nothing")
+
+    def active_ticket(self, pick: int, *statuses: TicketStatus) -> int | None:
+        candidates = self.ticket_where(Ticket.status.in_(statuses)) if statuses else self.tickets
+        return candidates[pick % len(candidates)] if candidates else None
+
+    def holder(self, ticket_id: int, as_supervisor: bool) -> Actor:
+        counter_id = self.read(select(Ticket.counter_id).where(Ticket.id == ticket_id))[0][0]
+        if as_supervisor or counter_id is None:
+            return SUPERVISOR
+        return clerk(counter_id)
+
+    @rule(pick=st.integers(0, 1000), as_supervisor=st.booleans(),
+          verb=st.sampled_from(["recall", "skip", "start", "finish"]))
+    def ticket_verb(self, pick: int, as_supervisor: bool, verb: str) -> None:
+        ticket_id = self.active_ticket(pick, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.NO_SHOW)
+        if ticket_id is None:
+            return
+        actor = self.holder(ticket_id, as_supervisor)
+        self.attempt(verb, lambda queue: getattr(queue, verb)(ticket_id, actor))
+
+    @rule(pick=st.integers(0, 1000), counter=st.sampled_from(COUNTERS))
+    def recall_no_show_elsewhere(self, pick: int, counter: int) -> None:
+        ticket_id = self.active_ticket(pick, TicketStatus.NO_SHOW)
+        if ticket_id is not None:
+            self.attempt("recall_no_show", lambda queue: queue.recall(ticket_id, clerk(counter), counter_id=counter))
+
+    @rule(pick=st.integers(0, 1000), any_ticket=st.booleans(), clerk_of=st.sampled_from(COUNTERS))
+    def foreign_clerk_tries(self, pick: int, any_ticket: bool, clerk_of: int) -> None:
+        """A clerk acting on a ticket of another counter (or in a wrong state) is refused, writing nothing."""
+        ticket_id = self.active_ticket(pick) if any_ticket else self.active_ticket(pick, TicketStatus.CALLED)
+        if ticket_id is not None:
+            self.attempt("foreign_finish", lambda queue: queue.finish(ticket_id, clerk(clerk_of)))
+
+    @rule(pick=st.integers(0, 1000), to_field=st.booleans(), destination=st.integers(0, 20), as_supervisor=st.booleans())
+    def transfer(self, pick: int, to_field: bool, destination: int, as_supervisor: bool) -> None:
+        ticket_id = self.active_ticket(pick, TicketStatus.CALLED, TicketStatus.SERVING)
+        if ticket_id is None:
+            return
+        actor = self.holder(ticket_id, as_supervisor)
+        if to_field:
+            service_id = self.services[destination % len(self.services)]
+            self.attempt("transfer_field", lambda queue: queue.transfer(ticket_id, actor, to_service_id=service_id))
+        else:
+            counter_id = COUNTERS[destination % len(COUNTERS)]
+            self.attempt("transfer_counter", lambda queue: queue.transfer(ticket_id, actor, to_counter_id=counter_id))
+
+    @rule(pick=st.integers(0, 1000))
+    def cancel(self, pick: int) -> None:
+        ticket_id = self.active_ticket(pick, TicketStatus.WAITING)
+        if ticket_id is not None:
+            self.attempt("cancel", lambda queue: queue.cancel(ticket_id, SUPERVISOR))
+
+    @rule(counter=st.sampled_from(COUNTERS),
+          action=st.sampled_from(["call_next", "recall", "skip", "start", "finish", "pause", "resume"]),
+          press=st.integers(0, 3))
+    def call_keypad(self, counter: int, action: str, press: int) -> None:
+        """A clerk's serial call keypad: the same verbs, once per press id (a repeated press is a replay)."""
+        press_id = f"{counter}-{action}-{press}-{self.seq() // 7}"
+        self.attempt("keypad_" + action, lambda queue: queue.counter_action(counter, action, BRIDGE, press_id))
+
+    # ------------------------------------------------------------------ counters
+
+    @rule(counter=st.sampled_from(COUNTERS), action=st.sampled_from(["open", "close", "pause", "resume"]),
+          as_supervisor=st.booleans(), as_other_clerk=st.booleans())
+    def counter_verb(self, counter: int, action: str, as_supervisor: bool, as_other_clerk: bool) -> None:
+        actor = SUPERVISOR if as_supervisor else clerk(COUNTERS[(counter) % 4] if as_other_clerk else counter)
+        verbs = {"open": lambda queue: queue.open_counter(counter, actor),
+                 "close": lambda queue: queue.close_counter(counter, actor),
+                 "pause": lambda queue: queue.pause_counter(counter, actor, "Nghỉ giữa giờ"),
+                 "resume": lambda queue: queue.resume_counter(counter, actor)}
+        self.attempt(action + "_counter", verbs[action])
+
+    # ------------------------------------------------------------------ ratings
+
+    @rule(score=st.integers(0, 6), channel=st.sampled_from(["terminal_id", "terminal_token", "keypad", "phone", "staff"]),
+          pick=st.integers(0, 1000))
+    def rate(self, score: int, channel: str, pick: int) -> None:
+        ticket_id = self.active_ticket(pick, TicketStatus.DONE) or self.active_ticket(pick)
+        if ticket_id is None:
+            return
+        (counter_id, token), = self.read(select(Ticket.counter_id, Ticket.public_token).where(Ticket.id == ticket_id))
+        windows = self.read(select(RatingWindow.token).where(RatingWindow.ticket_id == ticket_id))
+        window_token = windows[0][0] if windows else None
+        counter_id = counter_id or 1
+        requests = {
+            "terminal_id": (RatingRequest(score=score, ticket_id=ticket_id), terminal(counter_id)),
+            "terminal_token": (RatingRequest(score=score, token=window_token or "no-window"), terminal(counter_id)),
+            "keypad": (RatingRequest(score=score, ticket_id=ticket_id, counter_id=counter_id, window_token=window_token),
+                       BRIDGE),
+            "phone": (RatingRequest(score=score, token=token), Actor(kind="citizen")),
+            "staff": (RatingRequest(score=score, ticket_id=ticket_id), clerk(counter_id)),
+        }
+        request, actor = requests[channel]
+        rating = self.attempt("rate_" + channel, lambda queue: queue.rate(request, actor))
+        if channel == "staff":
+            assert rating is None, "a clerk gave a rating"
+
+    # ------------------------------------------------------------------ printing and devices
+
+    @rule(pick=st.integers(0, 1000), by_kiosk=st.booleans())
+    def reprint(self, pick: int, by_kiosk: bool) -> None:
+        ticket_id = self.active_ticket(pick)
+        if ticket_id is not None:
+            self.attempt("reprint", lambda queue: queue.reprint(ticket_id, KIOSK if by_kiosk else SUPERVISOR))
+
+    @rule(ok=st.booleans(), error=st.sampled_from(["paper_out", "error", "timeout"]))
+    def print_result(self, ok: bool, error: str) -> None:
+        jobs = [row[0] for row in self.read(select(PrintJob.id).where(PrintJob.status == PrintJobStatus.PENDING))]
+        if jobs:
+            self.attempt("print_result", lambda queue: queue.record_print_result(jobs[0], BRIDGE, ok, "" if ok else error))
+
+    @rule()
+    def print_timeouts(self) -> None:
+        self.attempt("fail_overdue_print_jobs", lambda queue: queue.fail_overdue_print_jobs(SITE))
+
+    @rule(device=st.sampled_from([1, 2, 3, 7]), status=st.sampled_from(["online", "offline"]),
+          hardware=st.sampled_from([None, None, "printer:1"]), paper_out=st.booleans())
+    def device_status(self, device: int, status: str, hardware: str | None, paper_out: bool) -> None:
+        if hardware and paper_out and status == "offline":
+            status = "paper_out"
+        self.attempt("device_status", lambda queue: queue.report_device_status(device, status, "", hardware=hardware))
+
+    @rule()
+    def device_alert_check(self) -> None:
+        self.attempt("device_alerts", lambda queue: queue.raise_overdue_device_alerts(SITE))
+
+    # ------------------------------------------------------------------ administration
+
+    @rule(service=st.integers(0, 20), start=st.integers(0, 9000), size=st.integers(0, 1500),
+          prefix=st.sampled_from(["", "", "A", "B"]), width=st.sampled_from([0, 3]), active=st.booleans())
+    def edit_field(self, service: int, start: int, size: int, prefix: str, width: int, active: bool) -> None:
+        service_id = self.services[service % len(self.services)]
+
+        def change(session: Any) -> None:
+            row = session.get(Service, service_id)
+            administration.update_field(session, row, {"number_start": start, "number_end": start + size,
+                                                       "number_prefix": prefix, "number_width": width,
+                                                       "active": active}, self.clock.now(), by_staff_id=ADMIN_ID)
+        self.administer("edit_field", change, "services")
+
+    @rule(numbered=st.booleans(), start=st.integers(1, 9000))
+    def create_field(self, numbered: bool, start: int) -> None:
+        code = f"F{len(self.services) + 1}"
+
+        def change(session: Any) -> None:
+            spec = administration.FieldSpec(code, f"Lĩnh vực {code}", number_start=start if numbered else None,
+                                            number_end=start + 500 if numbered else None)
+            created = administration.create_field(session, SITE, spec, self.clock.now(), by_staff_id=ADMIN_ID)
+            session.flush()
+            self.services.append(created.id)
+        if len(self.services) < 12:
+            self.administer("create_field", change, "services")
+
+    @rule(counter=st.sampled_from(COUNTERS), fields=st.lists(st.integers(0, 20), max_size=4, unique=True))
+    def edit_counter(self, counter: int, fields: list[int]) -> None:
+        service_ids = list(dict.fromkeys(self.services[index % len(self.services)] for index in fields))
+
+        def change(session: Any) -> None:
+            row = session.get(Counter, counter)
+            administration.update_counter(session, row, self.clock.now(), service_ids=service_ids, by_staff_id=ADMIN_ID)
+        self.administer("edit_counter", change, "counters")
+
+    @rule(open_now=st.booleans())
+    def edit_hours(self, open_now: bool) -> None:
+        periods = [(day, dt.time(0, 0), dt.time.max) for day in range(7)] if open_now else \
+            [(day, dt.time(7, 0), dt.time(7, 30)) for day in range(7)]
+
+        def change(session: Any) -> None:
+            administration.set_working_hours(session, SITE, periods, self.clock.now(), by_staff_id=ADMIN_ID)
+        self.administer("edit_hours", change, "hours")
+
+    @rule(in_a_row=st.integers(0, 4), field_order=st.sampled_from(["in_order", "oldest_first"]),
+          grace=st.sampled_from([10, 90, 600]), window=st.sampled_from([5, 30, 600]))
+    def edit_settings(self, in_a_row: int, field_order: str, grace: int, window: int) -> None:
+        """The site settings the core reads: fairness, field order, the device grace, the rating window."""
+        def change(session: Any) -> None:
+            administration.update_site_settings(
+                session, session.get(Site, SITE),
+                {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
+                 "rating": {"window_s": window}}, self.clock.now(), by_staff_id=ADMIN_ID)
+        self.administer("edit_settings", change, "settings")
+
+    # ------------------------------------------------------------------ time
+
+    @rule(minutes=st.integers(1, 240))
+    def time_passes(self, minutes: int) -> None:
+        STATISTICS.steps += 1
+        self.clock.advance(minutes=minutes)
+
+    @rule()
+    def midnight_passes(self) -> None:
+        """Local midnight (17:00 UTC) goes by; the day's leftovers expire; numbers start again."""
+        STATISTICS.steps += 1
+        now = self.clock.now()
+        midnight = now.replace(hour=17, minute=0, second=0, microsecond=0)
+        if midnight <= now:
+            midnight += dt.timedelta(days=1)
+        self.clock.set(midnight + dt.timedelta(minutes=1))
+        self.attempt("expire_previous_days", lambda queue: queue.expire_previous_days(SITE))
+
+    # ------------------------------------------------------------------ the promises
+
+    @invariant()
+    def promises_hold(self) -> None:
+        check_invariants(self.sessions, self.clock)
+
+
+def check_invariants(sessions: Any, clock: FixedClock) -> None:
+    session = sessions()
+    try:
+        _numbers_are_unique(session)
+        _every_ticket_followed_the_transition_table(session)
+        _the_log_is_gapless_and_chained(session)
+        _counts_lists_and_hints_agree(session, clock)
+        _ratings_are_one_per_served_ticket(session)
+        _one_open_alert_per_situation(session)
+    finally:
+        session.close()
+
+
+def _numbers_are_unique(session: Any) -> None:
+    twins = session.execute(select(Ticket.business_date, Ticket.number, func.count(Ticket.id))
+                            .group_by(Ticket.site_id, Ticket.business_date, Ticket.number)
+                            .having(func.count(Ticket.id) > 1)).all()
+    assert not twins, f"two citizens hold the same number: {twins}"
+
+
+def _every_ticket_followed_the_transition_table(session: Any) -> None:
+    """Replay each ticket's logged events through the transition table: every step allowed, and the state
+    it ends in is the ticket's state in the database (exactly one state, reachable)."""
+    states: dict[int, TicketStatus] = {}
+    for event in session.scalars(select(Event).order_by(Event.seq)):
+        if event.type == ev.TICKET_ISSUED:
+            assert event.ticket_id not in states, f"ticket {event.ticket_id} issued twice"
+            states[event.ticket_id] = TicketStatus.WAITING
+        elif event.type == ev.TICKETS_EXPIRED:
+            for ticket_id in event.payload["ticket_ids"]:
+                states[ticket_id] = _step(states, ticket_id, Verb.EXPIRE, event.seq)
+        elif event.type in EVENT_VERBS:
+            states[event.ticket_id] = _step(states, event.ticket_id, EVENT_VERBS[event.type], event.seq)
+    actual = dict(session.execute(select(Ticket.id, Ticket.status)).all())
+    assert set(actual) == set(states), "a ticket exists without its ticket_issued event, or the reverse"
+    wrong = {ticket_id: (actual[ticket_id].value, state.value) for ticket_id, state in states.items()
+             if actual[ticket_id] is not state}
+    assert not wrong, f"tickets whose state is not what their events say (db, log): {wrong}"
+    for ticket in session.scalars(select(Ticket)):
+        if ticket.status is TicketStatus.WAITING:
+            assert ticket.counter_id is None and ticket.called_at is None, f"waiting ticket {ticket.id} held by a counter"
+        if ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING):
+            assert ticket.counter_id is not None, f"ticket {ticket.id} is {ticket.status.value} at no counter"
+        if ticket.status is TicketStatus.DONE:
+            assert ticket.finished_at is not None and ticket.counter_id is not None
+
+
+def _step(states: dict[int, TicketStatus], ticket_id: int, verb: Verb, seq: int) -> TicketStatus:
+    current = states.get(ticket_id)
+    assert current is not None, f"event seq {seq} names ticket {ticket_id} before it was issued"
+    assert (current, verb) in TRANSITIONS, f"seq {seq}: ticket {ticket_id} went {current.value} --{verb.value}--> ?"
+    return TRANSITIONS[(current, verb)]
+
+
+def _the_log_is_gapless_and_chained(session: Any) -> None:
+    site = session.get(Site, SITE)
+    events = list(session.scalars(select(Event).where(Event.site_id == SITE).order_by(Event.seq)))
+    assert [event.seq for event in events] == list(range(1, site.event_seq + 1)), "the event log has gaps"
+    check = verify_chain(ChainedEvent(e.site_id, e.seq, e.type, e.payload, e.created_at, e.hash) for e in events)
+    assert check.ok, f"the hash chain breaks at seq {check.first_bad_seq}: {check.problem}"
+    assert check.last_hash == (site.event_hash or check.last_hash), "the site's chain head is not its last event's hash"
+
+
+def _counts_lists_and_hints_agree(session: Any, clock: FixedClock) -> None:
+    day = queries.site_business_date(session, SITE, clock.now())
+    waiting = Tally(session.scalars(select(Ticket.service_id).where(Ticket.business_date == day,
+                                                                   Ticket.status == TicketStatus.WAITING)))
+    shown = {s["id"]: s["waiting"] for s in queries.services_view(session, SITE, clock)}
+    assert all(shown.get(service_id, 0) == count for service_id, count in waiting.items()), (shown, waiting)
+    assert sum(shown.values()) == sum(waiting.values())
+    hints = queries.next_hints(session, SITE, day)
+    for counter in session.scalars(select(Counter).where(Counter.status != CounterStatus.CLOSED)):
+        listed = [t["id"] for t in queries.counter_snapshot(session, counter.id, clock)["waiting"]]
+        hint = hints.get(str(counter.id))
+        assert (hint["id"] if hint else None) == (listed[0] if listed else None), \
+            f"counter {counter.number}: hall hint {hint}, console list {listed[:3]}"
+
+
+def _ratings_are_one_per_served_ticket(session: Any) -> None:
+    rows = session.execute(select(Rating.ticket_id, Ticket.status, Rating.clerk_id, Ticket.clerk_id, Rating.score)
+                           .join(Ticket, Ticket.id == Rating.ticket_id)).all()
+    assert len({row[0] for row in rows}) == len(rows), "a ticket was rated twice"
+    for ticket_id, status, rated_clerk, ticket_clerk, score in rows:
+        assert status is TicketStatus.DONE, f"ticket {ticket_id} rated while {status.value}"
+        assert rated_clerk == ticket_clerk and 1 <= score <= 5
+
+
+def _one_open_alert_per_situation(session: Any) -> None:
+    keys = Tally(session.scalars(select(Alert.dedupe_key).where(Alert.resolved_at.is_(None))))
+    assert all(count == 1 for count in keys.values()), f"an open situation raised twice: {keys}"
