@@ -312,6 +312,14 @@
     list.replaceChildren();
     for (const device of state.devices.values()) {
       const hardware = Object.entries(device.hardware || {}).map(([role, health]) => {
+        if (role === "sound") {
+          // A hall board's browser that blocks autoplay cannot call anyone aloud until someone taps it.
+          const blocked = health.status === "blocked";
+          return element("li", {class: "hardware-item", "data-role": role},
+            element("span", {}, t("role_sound")),
+            element("span", {class: `status-badge device-${blocked ? "blocked" : "online"}`},
+              t(blocked ? "sound_blocked" : "sound_on")));
+        }
         const [kind, id] = role.split(":");
         return element("li", {class: "hardware-item", "data-role": role},
           element("span", {}, t(`role_${kind}`, {id})), deviceStatusBadge(health.status));
