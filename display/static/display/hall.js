@@ -99,8 +99,9 @@
     const overflowing = () => side.scrollHeight > side.clientHeight + 1;
     byId("field-list").classList.remove("is-two-columns");
     byId("counter-list").classList.remove("is-two-columns");
-    if (overflowing()) byId("field-list").classList.add("is-two-columns");
+    // Counters first: "Quầy 4  1005" fits half the width, a field's name ("Lao động – Việc làm") does not.
     if (overflowing()) byId("counter-list").classList.add("is-two-columns");
+    if (overflowing()) byId("field-list").classList.add("is-two-columns");
   }
 
   let shownNotice = null;
