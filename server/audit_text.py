@@ -12,6 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.admin.views import MESSAGES as ADMIN_MESSAGES
 from server.errors import N_
 from server.models import Counter, Device, PriorityCategory, Service, Staff
 
@@ -37,33 +38,24 @@ THINGS = {
     "site_settings": N_("the site settings"),
     "site": N_("site %(name)s"),
 }
-# What each recorded key is called (many msgids are the admin form's own labels).
+# What each recorded key is called: the admin form's own labels where it has one, else these.
+FORM_LABELS = ("confirmation_s", "print_problem_confirmation_s", "print_wait_s", "idle_reset_s", "request_timeout_s",
+               "notice", "guidance", "voice", "cutoff", "window_s", "buttons", "reasons", "low_score_max",
+               "variant", "number_style", "chime", "repeat", "level", "date")
 LABELS = {
+    **{key: ADMIN_MESSAGES[key] for key in FORM_LABELS},
     "name": N_("name"), "name_en": N_("name in English"), "code": N_("code"), "group_name": N_("group"),
     "number_prefix": N_("number prefix"), "number_start": N_("first number"), "number_end": N_("last number"),
     "number_width": N_("digits"), "daily_quota": N_("tickets per day"), "position": N_("place in the list"),
-    "full_name": N_("full name"), "title": N_("title"), "role": N_("role"), "username": N_("username"), "level": N_("Priority level"),
-    "kind": N_("kind"), "counter_id": N_("counter"), "date": N_("Date"), "key_hint": N_("key ending"),
-    "printer": N_("printer"), "paper_width_mm": N_("paper width (mm)"),
-    "confirmation_s": N_("Time the number stays on screen (seconds)"),
-    "print_problem_confirmation_s": N_("Time the number stays when the ticket did not print (seconds)"),
-    "print_wait_s": N_("Time to wait for the printer (seconds)"),
-    "idle_reset_s": N_("Back to the start screen when left untouched after (seconds)"),
-    "request_timeout_s": N_("Time to wait for the server on each try (seconds)"),
-    "notice": N_("Notice line on the hall displays"), "guidance": N_("Guidance line printed on tickets"),
-    "rating": N_("rating settings"), "voice": N_("Voice calls"), "alerts": N_("alert thresholds"),
-    "cutoff": N_("Cut-off time"), "recent_calls": N_("latest calls on the hall board"),
-    "max_priority_in_row": N_("priority tickets in a row"), "field_order": N_("calling order of fields"),
-    "window_s": N_("Time to rate after service (seconds)"), "buttons": N_("Buttons on the rating screens"),
-    "reasons": N_("Reasons asked after a low rating"), "low_score_max": N_("Ask for reasons at this score or lower"),
-    "variant": N_("Accent"), "number_style": N_("Reading numbers"), "chime": N_("Chime before the call"),
-    "repeat": N_("Times each call is read"), "enabled": N_("Call numbers by voice"), "pack": N_("voice pack"),
+    "full_name": N_("full name"), "title": N_("title"), "role": N_("role"), "username": N_("username"),
+    "kind": N_("kind"), "counter_id": N_("counter"), "key_hint": N_("key ending"), "printer": N_("printer"),
+    "paper_width_mm": N_("paper width (mm)"), "rating": N_("rating settings"), "alerts": N_("alert thresholds"),
+    "recent_calls": N_("latest calls on the hall board"), "max_priority_in_row": N_("priority tickets in a row"),
+    "field_order": N_("calling order of fields"), "enabled": ADMIN_MESSAGES["voice_enabled"], "pack": N_("voice pack"),
 }
-ROLES = {"admin": N_("Administrator"), "supervisor": N_("Supervisor"), "clerk": N_("Clerk"),
-         "inspector": N_("Inspector (read only)")}
-KINDS = {"kiosk": N_("Kiosk"), "display": N_("Display"), "rating_terminal": N_("Rating terminal"),
-         "bridge": N_("Device bridge")}
-WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor", "clerk", "inspector")}
+WEEKDAYS = tuple(ADMIN_MESSAGES[f"weekday_{day}"] for day in range(7))
+KINDS = {kind: ADMIN_MESSAGES[f"kind_{kind}"] for kind in ("kiosk", "display", "rating_terminal", "bridge")}
 SYSTEM = N_("The system")
 
 

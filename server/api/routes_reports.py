@@ -28,22 +28,33 @@ from server.runtime import db_session, runtime
 READERS = ("supervisor", "admin", "inspector")
 
 
-class ReportQuery(BaseModel):
-    """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
+class PeriodQuery(BaseModel):
+    """`from`/`to` are local dates, both included (default: today); the answer as JSON, CSV or XLSX."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
     date_from: dt.date | None = Field(default=None, alias="from")
     date_to: dt.date | None = Field(default=None, alias="to")
-    group_by: Literal["service", "counter", "clerk", "site"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"
     site_id: int | None = Field(default=None, gt=0)
     lang: Literal["vi", "en"] | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ReportQuery":
+    def _ordered(self) -> "PeriodQuery":
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("from must not be after to")
         return self
+
+
+class ReportQuery(PeriodQuery):
+    """A period and one of the groupings."""
+
+    group_by: Literal["service", "counter", "clerk", "site"] = "service"
+
+
+class CommentsQuery(PeriodQuery):
+    """A period, and at most `limit` comments (the newest)."""
+
+    limit: int | None = Field(default=None, gt=0, le=1000)
 
 
 def _site_ids(actor: Actor, requested: int | None) -> list[int]:
@@ -60,7 +71,7 @@ def _site_ids(actor: Actor, requested: int | None) -> list[int]:
     return list(session.scalars(select(Site.id).order_by(Site.id)))
 
 
-def _period(query: "ReportQuery | CommentsQuery", site: Site | None) -> Period:
+def _period(query: PeriodQuery, site: Site | None) -> Period:
     today = business_date(runtime().clock.now(), site.timezone if site else runtime().settings.timezone)
     start = query.date_from or query.date_to or today
     end = query.date_to or query.date_from or today
@@ -71,7 +82,7 @@ def _period(query: "ReportQuery | CommentsQuery", site: Site | None) -> Period:
     return period
 
 
-def _scope(query: "ReportQuery | CommentsQuery") -> tuple[list[int], Site | None, Period]:
+def _scope(query: PeriodQuery) -> tuple[list[int], Site | None, Period]:
     """The sites the reader may see, the first of them, and the period in its local dates."""
     site_ids = _site_ids(require_actor(), query.site_id)
     site = db_session().get(Site, site_ids[0]) if site_ids else None
@@ -131,24 +142,6 @@ def report_summary():  # type: ignore[no-untyped-def]
     comments = comments_report(db_session(), site_ids, period)
     body = export.to_xlsx(report, gettext, reasons, title, _made_at(site), comments=comments)
     return _download(body, stem, "xlsx")
-
-
-class CommentsQuery(BaseModel):
-    """`from`/`to` are local dates, both included (default: today)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
-    date_from: dt.date | None = Field(default=None, alias="from")
-    date_to: dt.date | None = Field(default=None, alias="to")
-    format: Literal["json", "csv", "xlsx"] = "json"
-    site_id: int | None = Field(default=None, gt=0)
-    limit: int | None = Field(default=None, gt=0, le=1000)
-    lang: Literal["vi", "en"] | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "CommentsQuery":
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("from must not be after to")
-        return self
 
 
 @api.get("/reports/comments")

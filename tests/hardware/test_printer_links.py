@@ -154,16 +154,23 @@ def test_a_fifo_standing_in_for_usblp_prints_the_whole_ticket_and_is_never_asked
     assert_whole_ticket(sink.snapshot())
 
 
-@pytest.mark.parametrize("mode, status_requests", [("auto", 1), ("none", 0)])
-def test_a_serial_printer_that_never_answers_status_still_prints_the_whole_ticket(
-        bridge_server: BridgeTestServer, run_bridge: RunBridge, devices: Callable, device_path: Callable[[str], Path],
-        mode: str, status_requests: int) -> None:
+def silent_pty_printer(bridge_server: BridgeTestServer, run_bridge: RunBridge, devices: Callable,
+                       device_path: Callable[[str], Path], mode: str) -> SimulatedPrinter:
+    """A simulated serial printer that never answers status, driven by a connected bridge in `mode`."""
     printer = SimulatedPrinter("printer:1", device_path("printer-1"))
     printer.set_responding(False)
     devices(printer)
     bridge = run_bridge(bridge_server.url, bridge_server.key,
                         [parse_device_argument(f"printer:1={printer.path},printer_status={mode}")])
     assert connected(bridge_server, bridge)
+    return printer
+
+
+@pytest.mark.parametrize("mode, status_requests", [("auto", 1), ("none", 0)])
+def test_a_serial_printer_that_never_answers_status_still_prints_the_whole_ticket(
+        bridge_server: BridgeTestServer, run_bridge: RunBridge, devices: Callable, device_path: Callable[[str], Path],
+        mode: str, status_requests: int) -> None:
+    printer = silent_pty_printer(bridge_server, run_bridge, devices, device_path, mode)
     bridge_server.emit("print_job", print_job(22))
     assert printer.wait_for_tickets(1, TIMEOUT_S)
     assert bridge_server.wait_for(lambda: bool(bridge_server.print_results), TIMEOUT_S)
@@ -177,12 +184,7 @@ def test_a_serial_printer_that_never_answers_status_still_prints_the_whole_ticke
 def test_in_escpos_mode_a_silent_printer_is_offline_and_nothing_is_printed(
         bridge_server: BridgeTestServer, run_bridge: RunBridge, devices: Callable,
         device_path: Callable[[str], Path]) -> None:
-    printer = SimulatedPrinter("printer:1", device_path("printer-1"))
-    printer.set_responding(False)
-    devices(printer)
-    bridge = run_bridge(bridge_server.url, bridge_server.key,
-                        [parse_device_argument(f"printer:1={printer.path},printer_status=escpos")])
-    assert connected(bridge_server, bridge)
+    printer = silent_pty_printer(bridge_server, run_bridge, devices, device_path, "escpos")
     assert bridge_server.wait_for(lambda: "offline" in bridge_server.statuses_of("printer:1"), TIMEOUT_S)
     bridge_server.emit("print_job", print_job(23))
     assert bridge_server.wait_for(lambda: bool(bridge_server.print_results), TIMEOUT_S)
