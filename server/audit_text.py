@@ -57,6 +57,9 @@ ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor"
 WEEKDAYS = tuple(ADMIN_MESSAGES[f"weekday_{day}"] for day in range(7))
 KINDS = {kind: ADMIN_MESSAGES[f"kind_{kind}"] for kind in ("kiosk", "display", "rating_terminal", "bridge")}
 SYSTEM = N_("The system")
+# What a creation does not repeat: the name is in the sentence already; the rest is the usual default
+# (in use, place in the list, no digit padding), so only what was chosen is said.
+CREATE_UNSAID = ("name", "full_name", "username", "number", "centre", "site", "position")
 
 
 class Names:
@@ -88,12 +91,17 @@ def describe(entry: dict[str, Any], names: Names, translate: Translate = gettext
         details = [_change("key_hint", None, after.get("key_hint"), names, translate)] if after.get("key_hint") else []
     elif entry["action"] == "create":
         details = [_change(key, None, value, names, translate, created=True) for key, value in after.items()
-                   if key not in ("name", "full_name", "username", "number", "centre", "site") and value not in (None, "", [])]
+                   if key not in CREATE_UNSAID and not _usual(value)]
     else:
         details = [_change(key, before.get(key), after.get(key), names, translate)
                    for key in [*after, *(key for key in before if key not in after)]]
     details = [detail for detail in details if detail]
     return translate(WITH_DETAILS) % {"sentence": sentence, "details": "; ".join(details)} if details else sentence
+
+
+def _usual(value: Any) -> bool:
+    """A value a new thing has unless someone chose otherwise: empty, zero, or switched on."""
+    return value is None or value is True or (not isinstance(value, bool) and value in ("", [], 0))
 
 
 def _thing(entry: dict[str, Any], before: dict[str, Any], after: dict[str, Any], names: Names,
@@ -126,7 +134,7 @@ def _change(key: str, old: Any, new: Any, names: Names, translate: Translate, cr
     if key == "active":
         return translate(N_("back in use") if new else N_("taken out of use"))
     if key == "periods":
-        return translate(N_("now: %(hours)s")) % {"hours": _hours(new or [], translate)} if new else ""
+        return _hours(new or [], translate)
     if key == "revoked_at":
         return ""
     label = _label(key, translate)
@@ -199,8 +207,18 @@ def _clock(value: str) -> str:
 
 
 def _hours(periods: list[list[Any]], translate: Translate) -> str:
-    """[[0, "07:00:00", "11:30:00"], [0, "13:30:00", "17:00:00"]] → "Thứ Hai 07:00–11:30, 13:30–17:00"."""
+    """[[0, "07:00:00", "11:30:00"], [0, "13:30:00", "17:00:00"], [1, …], …] → "Thứ Hai – Thứ Sáu 07:00–11:30,
+    13:30–17:00; Thứ Bảy 07:30–11:30": consecutive days with the same sessions are said once."""
     days: dict[int, list[str]] = {}
     for weekday, opens, closes in sorted(periods, key=lambda period: (int(period[0]), str(period[1]))):
-        days.setdefault(int(weekday), []).append(f"{_clock(str(opens))}–{_clock(str(closes))}")
-    return "; ".join(f"{translate(WEEKDAYS[day])} {', '.join(spans)}" for day, spans in days.items() if 0 <= day < 7)
+        if 0 <= int(weekday) < 7:
+            days.setdefault(int(weekday), []).append(f"{_clock(str(opens))}–{_clock(str(closes))}")
+    runs: list[tuple[int, int, list[str]]] = []
+    for day, spans in sorted(days.items()):
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == spans:
+            runs[-1] = (runs[-1][0], day, spans)
+        else:
+            runs.append((day, day, spans))
+    return "; ".join(
+        f"{translate(WEEKDAYS[first])}{'' if first == last else ' – ' + translate(WEEKDAYS[last])} {', '.join(spans)}"
+        for first, last, spans in runs)

@@ -20,7 +20,7 @@ import threading
 from types import FrameType
 
 from hardware.bridge.bridge import Bridge, BridgeConfig
-from hardware.device_config import DeviceConfigError, load_device_map, parse_device_argument
+from hardware.device_config import PRINTER_STATUS_MODES, DeviceConfigError, load_device_map, parse_device_argument
 from hardware.errors import FontNotFound
 
 logger = logging.getLogger("hardware.bridge")
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baud", type=int, default=9600, help="default baud rate (default %(default)s)")
     parser.add_argument("--keypad-mode", choices=("framed", "raw"), default="framed",
                         help="default keypad mode (default %(default)s)")
-    parser.add_argument("--printer-status", choices=("escpos", "none", "auto"), default="auto",
+    parser.add_argument("--printer-status", choices=PRINTER_STATUS_MODES, default="auto",
                         help="default for printers: ask real-time status (escpos), never (none), or try once "
                              "and fall back to none when the printer stays silent (auto, the default)")
     parser.add_argument("--font", help="TrueType font for Vietnamese ticket lines (default DejaVu Sans)")

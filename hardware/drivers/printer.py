@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from escpos.constants import RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_MASK_ONLINE, RT_STATUS_ONLINE, RT_STATUS_PAPER
 
+from hardware.device_config import PRINTER_STATUS_MODES as STATUS_MODES
 from hardware.errors import PaperOut, PrinterOffline, StatusNotAnswered
 from hardware.transport import Port
 
@@ -27,7 +28,6 @@ OFFLINE_CAUSE_PAPER_END = 0x20
 OFFLINE_CAUSE_ERROR = 0x40
 DEFAULT_STATUS_TIMEOUT_S = 0.5
 WRITE_CHUNK = 512
-STATUS_MODES = ("escpos", "none", "auto")
 
 
 @dataclass(frozen=True)
