@@ -6,7 +6,7 @@
    never create a second ticket. Printing never blocks: the number shows at once and the print result
    arrives later (or does not, which the kiosk treats as "not printed"). See docs/kiosk.md.
 */
-(function (global) {
+(function () {
   "use strict";
 
   const config = JSON.parse(document.getElementById("kiosk-config").textContent);
@@ -400,10 +400,10 @@
   function saveConfirmation() {
     try {
       if (state.flow === "confirmation" && state.current) {
-        global.sessionStorage.setItem(SAVED_CONFIRMATION, JSON.stringify(
+        window.sessionStorage.setItem(SAVED_CONFIRMATION, JSON.stringify(
           {current: state.current, countdownEnd: state.countdownEnd, language: texts.language}));
       } else {
-        global.sessionStorage.removeItem(SAVED_CONFIRMATION);
+        window.sessionStorage.removeItem(SAVED_CONFIRMATION);
       }
     } catch (storageFull) {
       // Nothing to do: without storage a reload shows the start screen, as before.
@@ -412,7 +412,7 @@
 
   function restoreConfirmation() {
     let saved = null;
-    try { saved = JSON.parse(global.sessionStorage.getItem(SAVED_CONFIRMATION) || "null"); } catch (unreadable) { saved = null; }
+    try { saved = JSON.parse(window.sessionStorage.getItem(SAVED_CONFIRMATION) || "null"); } catch (unreadable) { saved = null; }
     if (!saved || !saved.current || !(saved.countdownEnd > Date.now())) {
       saveConfirmation();
       return;
@@ -722,4 +722,4 @@
   restoreConfirmation();
   render();
   connect();
-})(window);
+})();
