@@ -11,10 +11,11 @@ PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-dev system-packages node voice-pack clean help
+.PHONY: run reset test install install-dev system-packages node voice-pack clean help
 
 help:
 	@echo "make run   - install, migrate, seed the demo centre and start server + simulated devices"
+	@echo "make reset - forget the demo's data and printed tickets (stop make run first)"
 	@echo "make test  - install what the tests need and run the whole suite"
 
 system-packages: $(VENV)/.system-packages
@@ -51,6 +52,12 @@ voice-pack: $(VENV)/.installed system-packages
 
 run: install system-packages
 	$(PY) -m server demo
+
+# Start the demo again from nothing: its database, device map, simulated devices and printed tickets go;
+# the installs, the voice pack and the secret key stay.
+reset:
+	rm -rf var/hangcho.sqlite3 var/hangcho.sqlite3-wal var/hangcho.sqlite3-shm var/devices.json \
+	  var/sim-devices var/sim-printouts var/hardware-sim.sock
 
 test: install-dev
 	$(PY) -m pytest

@@ -43,7 +43,7 @@ def main() -> int:
             preview = renderer.preview(job, profile)
             naive = profile.width_dots // 8 * preview.height
             wire = [len(data) * BITS_PER_BYTE_8N1 / baud for baud in BAUD_RATES]
-            print(f"{name:8} {profile.name:6} {len(data):6d} {len(data) / 6144:6.0%} {wire[0]:7.2f}s {wire[1]:7.3f}s "
+            print(f"{name:8} {profile.name:6} {len(data):6d} {len(data) / 6656:6.0%} {wire[0]:7.2f}s {wire[1]:7.3f}s "
                   f"{naive:7d} bytes {statistics.median(durations) * 1000:11.1f} ms")
     return 0
 

@@ -57,6 +57,8 @@ def _page_strings() -> dict[str, str]:
         "no_calls": N_("No calls yet today"),
         "call_line": N_("Please come forward, number {number}, to counter {counter}"),
         "no_counter": N_("This counter does not exist or is no longer in use."),
+        "idle": N_("Ready to serve"),
+        "idle_hint": N_("Please wait for your number on the screens and speakers"),
     }
 
 

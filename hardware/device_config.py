@@ -1,6 +1,7 @@
 """Device roles and their serial settings: `ROLE=URL,baud=9600,mode=raw` arguments and device-map files.
 
-A role names what a device does and for whom: `printer:<kiosk id>`, `led:<counter id>`,
+A printer's `printer_status` (escpos, none or auto) says whether to ask it for real-time status
+(hardware/drivers/printer.py). A role names what a device does and for whom: `printer:<kiosk id>`, `led:<counter id>`,
 `rating-keypad:<counter id>`, `call-keypad:<counter id>`. The simulator writes a device map; the bridge
 reads it (docs/bridge.md).
 """
@@ -18,7 +19,8 @@ KEYPAD_MODES = ("framed", "raw")
 PAPER_WIDTHS_MM = (58, 80)
 DEFAULT_BAUD = 9600
 INTEGER_OPTIONS = ("baud", "address", "paper_width_mm", "brightness")
-TEXT_OPTIONS = ("mode", "keymap")
+TEXT_OPTIONS = ("mode", "keymap", "printer_status")
+PRINTER_STATUS_MODES = ("escpos", "none", "auto")
 
 
 class DeviceConfigError(ValueError):
@@ -37,6 +39,7 @@ class DeviceConfig:
     paper_width_mm: int = 80
     keymap: str = ""
     brightness: int | None = None
+    printer_status: str = "auto"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,12 +94,23 @@ def validate(config: DeviceConfig) -> None:
         raise DeviceConfigError(f"{config.role}: only keypads have a raw mode")
     if not 1 <= config.address <= 0xF7:
         raise DeviceConfigError(f"{config.role}: address must be 1..247")
+    if config.printer_status not in PRINTER_STATUS_MODES:
+        raise DeviceConfigError(f"{config.role}: printer_status must be escpos, none or auto, "
+                                f"not {config.printer_status!r}")
     if config.paper_width_mm not in PAPER_WIDTHS_MM:
         raise DeviceConfigError(f"{config.role}: paper_width_mm must be 58 or 80")
 
 
-def parse_device_argument(argument: str, default_baud: int = DEFAULT_BAUD,
-                          default_keypad_mode: str = "framed") -> DeviceConfig:
+def _base_config(role: str, url: str, default_baud: int, default_keypad_mode: str,
+                 default_printer_status: str) -> DeviceConfig:
+    kind, _ = parse_role(role)
+    return DeviceConfig(role=role, url=url, baud=default_baud,
+                        mode=default_keypad_mode if kind in KEYPAD_KINDS else "framed",
+                        printer_status=default_printer_status)
+
+
+def parse_device_argument(argument: str, default_baud: int = DEFAULT_BAUD, default_keypad_mode: str = "framed",
+                          default_printer_status: str = "auto") -> DeviceConfig:
     """Read `ROLE=URL[,key=value...]`, e.g. `rating-keypad:1=/dev/ttyUSB1,baud=9600,mode=raw`."""
     role, separator, rest = argument.partition("=")
     if not separator or not rest:
@@ -108,14 +122,12 @@ def parse_device_argument(argument: str, default_baud: int = DEFAULT_BAUD,
         if not equals:
             raise DeviceConfigError(f"device option {part!r} of {role} is not key=value")
         options[key.strip()] = value.strip()
-    kind, _ = parse_role(role.strip())
-    base = DeviceConfig(role=role.strip(), url=url.strip(), baud=default_baud,
-                        mode=default_keypad_mode if kind in KEYPAD_KINDS else "framed")
+    base = _base_config(role.strip(), url.strip(), default_baud, default_keypad_mode, default_printer_status)
     return _apply_options(base, options)
 
 
-def load_device_map(path: Path | str, default_baud: int = DEFAULT_BAUD,
-                    default_keypad_mode: str = "framed") -> list[DeviceConfig]:
+def load_device_map(path: Path | str, default_baud: int = DEFAULT_BAUD, default_keypad_mode: str = "framed",
+                    default_printer_status: str = "auto") -> list[DeviceConfig]:
     """Devices of a JSON device map: {"devices": [{"role": "...", "url": "...", "baud": 9600, ...}]}."""
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -128,9 +140,8 @@ def load_device_map(path: Path | str, default_baud: int = DEFAULT_BAUD,
     for entry in entries:
         if not isinstance(entry, dict) or "role" not in entry or "url" not in entry:
             raise DeviceConfigError(f"device map entry {entry!r} needs a role and a url")
-        kind, _ = parse_role(str(entry["role"]))
-        base = DeviceConfig(role=str(entry["role"]), url=str(entry["url"]), baud=default_baud,
-                            mode=default_keypad_mode if kind in KEYPAD_KINDS else "framed")
+        base = _base_config(str(entry["role"]), str(entry["url"]), default_baud, default_keypad_mode,
+                            default_printer_status)
         devices.append(_apply_options(base, entry))
     return devices
 
@@ -148,6 +159,9 @@ def write_device_map(path: Path | str, devices: list[DeviceConfig]) -> Path:
             entry.pop("mode", None)
         if device.kind != "printer":
             entry.pop("paper_width_mm", None)
+            entry.pop("printer_status", None)
+        elif device.printer_status == "auto":
+            entry.pop("printer_status")  # the default: the bridge's --printer-status decides
         entry.update(device.extra)
         entries.append(entry)
     temporary = path.with_name(path.name + ".tmp")

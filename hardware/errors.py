@@ -48,5 +48,9 @@ class PrinterOffline(PrinterError):
     code = "offline"
 
 
+class StatusNotAnswered(PrinterOffline):
+    """The printer stayed silent to a real-time status request (DLE EOT): off, or it never answers."""
+
+
 class FontNotFound(HardwareError):
     """The Unicode font used to draw Vietnamese ticket lines is missing."""

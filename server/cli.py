@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from sqlalchemy import select
@@ -291,7 +294,45 @@ def _start_simulated_devices(settings: Settings) -> list[subprocess.Popen]:
     return [sim, bridge]
 
 
+def detect_lan_address() -> str | None:
+    """This computer's address on its local network (the one its default route leaves from), or None.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which source address it would use.
+    """
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere, no packet leaves
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def phone_page_lines(settings: Settings, lan_address: str | None) -> list[str]:
+    """Where the ticket QR codes point, and one warning line when no phone can open that address."""
+    base = settings.base_url
+    lines = [f"  Phone page (ticket QR):  {base}/t/<token>"]
+    host = urlsplit(base).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+        unreachable = address.is_loopback or address.is_unspecified
+    except ValueError:
+        unreachable = host == "localhost"
+    if unreachable:
+        target = f"http://{lan_address or '<LAN address>'}:{settings.port}"
+        lines.append(f"  ! Phones cannot open {host} (this computer only): restart with "
+                     f"HANGCHO_PUBLIC_BASE_URL={target} HANGCHO_HOST={lan_address or '0.0.0.0'} make run")
+    return lines
+
+
 def _print_welcome(settings: Settings, seeded: object) -> None:
+    click.echo("\n".join(welcome_lines(settings, detect_lan_address())))
+
+
+def welcome_lines(settings: Settings, lan_address: str | None) -> list[str]:
+    """What `make run` prints once everything is up: every screen, the log-ins, the phone page."""
     base = settings.base_url
     lines = [
         "",
@@ -304,13 +345,14 @@ def _print_welcome(settings: Settings, seeded: object) -> None:
         f"  Dashboard and reports:   {base}/dashboard   (giamsat / demo; thanhtra / demo read-only)",
         f"  Administration:          {base}/admin       (admin / demo)",
         f"  API and OpenAPI:         {base}/api/v1/openapi.json",
+        *phone_page_lines(settings, lan_address),
         "  Devices: demo-kiosk-1, demo-display-1, demo-rating-<counter id>, demo-bridge-1"
         + ("" if settings.bridge.lower() != "off" else " (bridge off: HANGCHO_BRIDGE=off)"),
         *([f"  Simulated devices: printer:1 (tickets as PNG in {VAR_DIR / 'sim-printouts'}), LED 1–4,",
            "    rating keypad on counter 1, call keypad on counter 2. Press keys with e.g.",
            '    .venv/bin/python -m hardware.sim --send "press call-keypad:2 call_next"']
           if settings.bridge.lower() != "off" else []),
-        "  Stop with Ctrl+C.",
+        "  Stop with Ctrl+C. Start again from an empty demo: make reset.",
         "",
     ]
-    click.echo("\n".join(lines))
+    return lines

@@ -34,6 +34,8 @@ socketio = SocketIO()
 
 BRIDGE_ROLES = ("printer", "led", "rating-keypad", "call-keypad")
 KEYPAD_ACTIONS = ("call_next", "recall", "skip", "start", "finish", "pause", "resume")
+# display_health's sound word → the device_status of the display's "sound" hardware entry.
+SOUND_STATES = {"blocked": ("blocked", "the browser blocks autoplay until someone taps the screen"), "ok": ("online", "")}
 
 
 class SocketIOPublisher:
@@ -283,6 +285,22 @@ def on_join_counter(data: Any = None) -> dict[str, Any]:
         raise errors.NotClerkOfCounter(counter_number=counter.number)
     join_room(ev.counter_room(counter.id))
     return {"counter_id": counter.id}
+
+
+@socketio.on("display_health")
+@_handled
+def on_display_health(data: Any = None) -> dict[str, Any]:
+    """A display page says whether the browser lets it play sound ({"sound": "blocked" | "ok"}), so the
+    dashboard shows a hall board that cannot call anyone aloud under device health."""
+    actor = _actor()
+    if not actor.is_device("display"):
+        raise errors.Forbidden()
+    sound = str((data or {}).get("sound", "")) if isinstance(data, dict) else ""
+    if sound not in SOUND_STATES:
+        raise errors.ValidationFailed(fields={"sound": "blocked or ok"})
+    status, message = SOUND_STATES[sound]
+    runtime().service(db_session()).report_device_status(actor.id or 0, status, message, hardware="sound")
+    return {"sound": sound}
 
 
 # --------------------------------------------------------------------------- the hardware bridge

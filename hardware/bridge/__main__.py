@@ -3,7 +3,8 @@
     python -m hardware.bridge --server http://127.0.0.1:5000 --key BRIDGE_KEY \
         --device printer:1=/dev/ttyUSB0,paper_width_mm=58 --device led:2=socket://10.0.0.7:4001 \
         --device rating-keypad:1=/dev/ttyUSB1,mode=raw [--baud 9600] [--keypad-mode framed|raw] \
-        [--device-map var/devices.json]
+        --device printer:2=/dev/usb/lp0 --device printer:3=socket://10.0.0.9:9100,printer_status=escpos \
+        [--printer-status escpos|none|auto] [--device-map var/devices.json]
 
 The key may also come from HANGCHO_BRIDGE_KEY, the server from HANGCHO_BRIDGE_SERVER. Stops cleanly on
 SIGTERM or SIGINT.
@@ -19,7 +20,7 @@ import threading
 from types import FrameType
 
 from hardware.bridge.bridge import Bridge, BridgeConfig
-from hardware.device_config import DeviceConfigError, load_device_map, parse_device_argument
+from hardware.device_config import PRINTER_STATUS_MODES, DeviceConfigError, load_device_map, parse_device_argument
 from hardware.errors import FontNotFound
 
 logger = logging.getLogger("hardware.bridge")
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baud", type=int, default=9600, help="default baud rate (default %(default)s)")
     parser.add_argument("--keypad-mode", choices=("framed", "raw"), default="framed",
                         help="default keypad mode (default %(default)s)")
+    parser.add_argument("--printer-status", choices=PRINTER_STATUS_MODES, default="auto",
+                        help="default for printers: ask real-time status (escpos), never (none), or try once "
+                             "and fall back to none when the printer stays silent (auto, the default)")
     parser.add_argument("--font", help="TrueType font for Vietnamese ticket lines (default DejaVu Sans)")
     parser.add_argument("--bold-font", help="bold TrueType font for ticket headings (default DejaVu Sans Bold)")
     parser.add_argument("--log-level", default=os.environ.get("HANGCHO_LOG_LEVEL", "INFO"))
@@ -56,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         devices = []
         if arguments.device_map:
-            devices += load_device_map(arguments.device_map, arguments.baud, arguments.keypad_mode)
-        devices += [parse_device_argument(device, arguments.baud, arguments.keypad_mode)
+            devices += load_device_map(arguments.device_map, arguments.baud, arguments.keypad_mode,
+                                       arguments.printer_status)
+        devices += [parse_device_argument(device, arguments.baud, arguments.keypad_mode, arguments.printer_status)
                     for device in arguments.device]
         if not devices:
             parser.error("no devices: give --device ROLE=URL or --device-map FILE")
@@ -75,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
     for device in devices:
-        logger.info("device %s on %s (%d baud%s)", device.role, device.url, device.baud,
-                    f", {device.mode}" if device.kind.endswith("keypad") else "")
+        details = {"printer": f"status {device.printer_status}"}.get(device.kind, device.mode)
+        logger.info("device %s on %s (%d baud, %s)", device.role, device.url, device.baud, details)
     bridge.run()
     return 0
 

@@ -30,7 +30,7 @@ from hardware.bridge.workers import (
 from hardware.device_config import DeviceConfig, DeviceConfigError
 from hardware.drivers.link import FramedLink
 from hardware.printing.ticket import TicketRenderer
-from hardware.transport import SerialTransport
+from hardware.transport import Port, SerialTransport, printer_transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Bridge:
         duplicates = {role for role in roles if roles.count(role) > 1}
         if duplicates:
             raise DeviceConfigError(f"devices configured twice: {', '.join(sorted(duplicates))}")
-        transports: dict[str, SerialTransport] = {}
+        transports: dict[str, Port] = {}
         links: dict[str, FramedLink] = {}
         exclusive: dict[str, str] = {}
         renderer: TicketRenderer | None = None
@@ -96,12 +96,18 @@ class Bridge:
                 raise DeviceConfigError(f"{device.role} and {owner or 'another device'} cannot share {device.url}: "
                                         "only framed devices share a (multi-drop) line")
             if device.url not in transports:
-                transports[device.url] = SerialTransport(device.url, baudrate=device.baud, timeout=0.1)
+                try:
+                    transports[device.url] = (printer_transport_for(device.url, device.baud)
+                                              if device.kind == "printer"
+                                              else SerialTransport(device.url, baudrate=device.baud, timeout=0.1))
+                except ValueError as error:
+                    raise DeviceConfigError(f"{device.role}: {error}") from error
             transport = transports[device.url]
             if not shared_framed:
                 exclusive[device.url] = device.role
             link = None
             if shared_framed:
+                assert isinstance(transport, SerialTransport)
                 link = links.setdefault(device.url, FramedLink(transport, reply_timeout=self.config.reply_timeout_s))
             worker: DeviceWorker
             if device.kind == "printer":

@@ -32,6 +32,7 @@ from hardware.errors import (
     PaperOut,
     PortUnavailable,
     PrinterError,
+    PrinterOffline,
     ProtocolError,
 )
 from hardware.printing.ticket import TicketRenderer, profile_for_width
@@ -42,7 +43,7 @@ from hardware.protocol.raw_keys import (
     parse_call_keymap,
     parse_rating_keymap,
 )
-from hardware.transport import SerialTransport
+from hardware.transport import Port, SerialTransport
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def iso_time(epoch: float) -> str:
 class DeviceWorker(threading.Thread, abc.ABC):
     """Supervisor loop around `cycle()`; subclasses do one bounded piece of work per cycle."""
 
-    def __init__(self, config: DeviceConfig, context: BridgeContext, transport: SerialTransport) -> None:
+    def __init__(self, config: DeviceConfig, context: BridgeContext, transport: Port) -> None:
         super().__init__(name=f"device-{config.role}", daemon=True)
         self.config = config
         self.role = config.role
@@ -122,10 +123,10 @@ class DeviceWorker(threading.Thread, abc.ABC):
         if changed:
             self.context.report_status(self.role, status, message)
 
-    def online(self) -> None:
-        """The device just answered: healthy, and the next fault starts with a short backoff."""
+    def online(self, message: str = "") -> None:
+        """The device just answered (or took bytes): healthy, and the next fault starts with a short backoff."""
         self.backoff.reset()
-        self.set_status("online", "")
+        self.set_status("online", message)
 
     def fault(self, status: str, message: str) -> None:
         """Mark the device faulty, forget what it was told (it is re-sent after recovery), back off."""
@@ -145,12 +146,16 @@ class DeviceWorker(threading.Thread, abc.ABC):
 
 
 class PrinterWorker(DeviceWorker):
-    """Prints tickets for one kiosk and watches the printer's paper and online status."""
+    """Prints tickets for one kiosk and watches the printer's paper and online status.
 
-    def __init__(self, config: DeviceConfig, context: BridgeContext, transport: SerialTransport,
+    A printer whose status is not asked (mode none, or auto after silence) is `online` with the message
+    "status unknown" while its port opens; nothing ever waits for its answer.
+    """
+
+    def __init__(self, config: DeviceConfig, context: BridgeContext, transport: Port,
                  renderer: TicketRenderer) -> None:
         super().__init__(config, context, transport)
-        self.printer = EscPosPrinter(transport)
+        self.printer = EscPosPrinter(transport, status_mode=config.printer_status)
         self.renderer = renderer
         self.jobs: queue.Queue[dict[str, Any]] = queue.Queue()
         self._results: OrderedDict[int, dict[str, Any]] = OrderedDict()
@@ -171,9 +176,16 @@ class PrinterWorker(DeviceWorker):
         if self.stopping.is_set() or time.monotonic() < self._last_status_check + interval:
             return
         self._last_status_check = time.monotonic()
+        self.transport.check_present()
         self.transport.open()
-        status = self.printer.status()
-        if status.word == "online":
+        try:
+            status = self.printer.status()
+        except PrinterOffline as error:  # silent in escpos mode: off behind a live adapter, or status disabled
+            self.fault("offline", str(error))
+            return
+        if not status.known:
+            self.online(status.cause)
+        elif status.word == "online":
             self.online()
         else:
             self.set_status(status.word, "no paper" if status.word == "paper_out" else status.cause or "offline")
@@ -210,7 +222,7 @@ class PrinterWorker(DeviceWorker):
             self.printer.print_bytes(data)
             logger.info("%s: printed ticket %s (job %d, %d bytes)", self.role,
                         job.get("ticket", {}).get("number"), job_id, len(data))
-            self.online()
+            self.online("" if self.printer.status_mode == "escpos" else "status unknown")
         except PaperOut as error:
             result.update(ok=False, error="paper_out", message="Máy in hết giấy")
             self.set_status("paper_out", str(error))

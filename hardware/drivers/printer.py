@@ -1,4 +1,9 @@
-"""The ESC/POS thermal printer: send a ticket's bytes, ask its health with real-time status (DLE EOT)."""
+"""The ESC/POS thermal printer: send a ticket's bytes, ask its health with real-time status (DLE EOT).
+
+Not every printer answers DLE EOT (status disabled, a one-way link such as usblp, many cheap models),
+so each printer has a status mode: `escpos` asks before and after each ticket, `none` never asks (the
+printer is written blind and its status is unknown), `auto` asks once and falls back to `none` when
+that first question meets silence."""
 from __future__ import annotations
 
 import logging
@@ -7,8 +12,9 @@ from dataclasses import dataclass
 
 from escpos.constants import RT_MASK_LOWPAPER, RT_MASK_NOPAPER, RT_MASK_ONLINE, RT_STATUS_ONLINE, RT_STATUS_PAPER
 
-from hardware.errors import PaperOut, PrinterOffline
-from hardware.transport import SerialTransport
+from hardware.device_config import PRINTER_STATUS_MODES as STATUS_MODES
+from hardware.errors import PaperOut, PrinterOffline, StatusNotAnswered
+from hardware.transport import Port
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ class PrinterStatus:
     online: bool
     paper: str
     cause: str = ""
+    known: bool = True
 
     @property
     def word(self) -> str:
@@ -40,15 +47,48 @@ class PrinterStatus:
         return "online" if self.online else "offline"
 
 
-class EscPosPrinter:
-    """A printer on a SerialTransport; real-time status requests are answered even while it prints."""
+UNKNOWN_STATUS = PrinterStatus(online=True, paper="unknown", cause="status unknown", known=False)
 
-    def __init__(self, transport: SerialTransport, status_timeout: float = DEFAULT_STATUS_TIMEOUT_S) -> None:
+
+class EscPosPrinter:
+    """A printer on a transport; real-time status requests are answered even while it prints.
+
+    `status_mode` is escpos, none or auto (module docstring); a transport that cannot be read makes
+    auto mean none at once.
+    """
+
+    def __init__(self, transport: Port, status_timeout: float = DEFAULT_STATUS_TIMEOUT_S,
+                 status_mode: str = "escpos") -> None:
+        if status_mode not in STATUS_MODES:
+            raise ValueError(f"printer status mode must be one of {', '.join(STATUS_MODES)}, not {status_mode!r}")
         self.transport = transport
         self.status_timeout = status_timeout
+        self.status_mode = "none" if status_mode == "auto" and not transport.can_read else status_mode
 
     def status(self) -> PrinterStatus:
-        """Ask DLE EOT 1 (printer status) and DLE EOT 4 (roll paper sensor); PrinterOffline on silence."""
+        """The printer's status, or UNKNOWN_STATUS when it is not asked (mode none).
+
+        In auto mode the first answer decides: a status byte makes it escpos, silence makes it none.
+        PrinterOffline on silence in escpos mode.
+        """
+        if self.status_mode == "none":
+            return UNKNOWN_STATUS
+        try:
+            status = self._ask_status()
+        except StatusNotAnswered:
+            if self.status_mode != "auto":
+                raise
+            logger.warning("%s does not answer real-time status (DLE EOT): printing without status from now on",
+                           self.transport.url)
+            self.status_mode = "none"
+            return UNKNOWN_STATUS
+        if self.status_mode == "auto":
+            logger.info("%s answers real-time status: checking it before and after each ticket", self.transport.url)
+            self.status_mode = "escpos"
+        return status
+
+    def _ask_status(self) -> PrinterStatus:
+        """Ask DLE EOT 1 (printer status) and DLE EOT 4 (roll paper sensor); StatusNotAnswered on silence."""
         self.transport.discard_input()
         printer_byte = self._query(RT_STATUS_ONLINE)
         paper_byte = self._query(RT_STATUS_PAPER)
@@ -71,7 +111,7 @@ class EscPosPrinter:
         return PrinterStatus(online=online, paper=paper, cause=cause)
 
     def check_ready(self) -> PrinterStatus:
-        """The status if the printer can print now; PaperOut or PrinterOffline if it cannot."""
+        """The status if the printer can print now (or is not asked); PaperOut or PrinterOffline if it cannot."""
         status = self.status()
         if status.paper == "out":
             raise PaperOut("the printer has no paper")
@@ -83,7 +123,7 @@ class EscPosPrinter:
         """Print a whole ticket: check readiness, send in chunks, check again (paper may end mid-ticket).
 
         Raises PaperOut / PrinterOffline / PortUnavailable, or serial.SerialTimeoutException when the
-        printer stops accepting bytes.
+        printer stops accepting bytes; in mode none only the last two.
         """
         self.check_ready()
         started = time.monotonic()
@@ -98,7 +138,7 @@ class EscPosPrinter:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise PrinterOffline("the printer does not answer status requests")
+                raise StatusNotAnswered("the printer does not answer status requests")
             data = self.transport.read(timeout=min(remaining, 0.1))
             for byte in data:
                 if byte & STATUS_FIXED_MASK == STATUS_FIXED_BITS:

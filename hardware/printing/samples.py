@@ -1,4 +1,4 @@
-"""Sample print jobs: the demo ticket, and the longest realistic one (for the 6 KB budget)."""
+"""Sample print jobs: the demo ticket, and the longest realistic one (for the 6.5 KB budget)."""
 from __future__ import annotations
 
 from typing import Any

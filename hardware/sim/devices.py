@@ -107,6 +107,7 @@ class SimulatedPrinter(SimulatedDevice):
         self._current = bytearray()
         self._pending = bytearray()  # bytes of a command not complete yet
         self._skip = 0  # bytes of image / 2D code data still to pass through untouched
+        self._saved = self._last_saved_number()
 
     def set_paper(self, present: bool) -> None:
         """Load (True) or run out of (False) paper."""
@@ -192,6 +193,19 @@ class SimulatedPrinter(SimulatedDevice):
             index += 1
         del pending[:index]
 
+    @property
+    def _file_prefix(self) -> str:
+        return f"{self.role.replace(':', '-')}-"
+
+    def _last_saved_number(self) -> int:
+        """The highest number among earlier previews in print_dir: a restarted simulator continues after
+        it and never overwrites what an earlier run printed."""
+        if self.print_dir is None or not self.print_dir.is_dir():
+            return 0
+        numbers = [int(path.stem[len(self._file_prefix):]) for path in self.print_dir.glob(f"{self._file_prefix}*.png")
+                   if path.stem[len(self._file_prefix):].isdigit()]
+        return max(numbers, default=0)
+
     def _keep(self, data: bytes | bytearray) -> None:
         if self.has_paper and not self.cover_open:
             self._current += data
@@ -211,7 +225,8 @@ class SimulatedPrinter(SimulatedDevice):
         self.tickets.append(ticket)
         logger.info("%s printed ticket %d (%d bytes)", self.role, len(self.tickets), len(ticket))
         if self.print_dir:
-            path = self.print_dir / f"{self.role.replace(':', '-')}-{len(self.tickets):04d}.png"
+            self._saved += 1
+            path = self.print_dir / f"{self._file_prefix}{self._saved:04d}.png"
             save_preview(ticket, self.width_dots, path)
             logger.info("%s preview saved to %s", self.role, path)
         self._notify()

@@ -80,13 +80,7 @@ MESSAGES = {
     "number_style": N_("Reading numbers"), "number_style_cardinal": N_("As a number (một nghìn không trăm linh năm)"),
     "number_style_digits": N_("Digit by digit (một không không năm)"), "chime": N_("Chime before the call"),
     "repeat": N_("Times each call is read"), "save_display": N_("Save notice and voice"),
-    "when": N_("When"), "who": N_("Who"), "action": N_("Action"), "what": N_("What"), "change": N_("Change"),
-    "action_create": N_("created"), "action_update": N_("changed"), "action_delete": N_("deleted"),
-    "action_revoke": N_("revoked"), "action_rotate_key": N_("new key"), "action_reset_password": N_("password reset"),
-    "entity_service": N_("field"), "entity_counter": N_("counter"), "entity_staff": N_("staff account"),
-    "entity_device": N_("device"), "entity_working_hours": N_("working hours"), "entity_holiday": N_("holiday"),
-    "entity_priority_category": N_("priority category"), "entity_site_settings": N_("site settings"),
-    "entity_site": N_("site"), "system": N_("system"), "more": N_("Show older entries"),
+    "when": N_("When"), "change": N_("Change"), "more": N_("Show older entries"),
 }
 
 

@@ -14,7 +14,7 @@ from flask import jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from server import administration, errors
+from server import administration, audit_text, errors
 from server.api import api
 from server.api.common import resolve_site_id
 from server.api.validation import documented, json_body, query_args
@@ -603,7 +603,8 @@ def set_notice():  # type: ignore[no-untyped-def]
 
 @api.get("/admin/audit")
 @allow("admin")
-@documented("Audit entries, newest first (?limit=&offset=&entity=)", tags=("admin",))
+@documented("Audit entries, newest first (?limit=&offset=&entity=), each with `text`: the change as a sentence",
+            tags=("admin",))
 def admin_audit():  # type: ignore[no-untyped-def]
     site = _site()
     try:
@@ -612,4 +613,8 @@ def admin_audit():  # type: ignore[no-untyped-def]
     except ValueError:
         raise errors.ValidationFailed(fields={"limit": N_("must be a whole number")}) from None
     entity = request.args.get("entity") or None
-    return jsonify(administration.audit_entries(db_session(), site.id, limit=limit, offset=offset, entity=entity))
+    entries = administration.audit_entries(db_session(), site.id, limit=limit, offset=offset, entity=entity)
+    names = audit_text.Names(db_session(), site.id)
+    for entry in entries:
+        entry["text"] = audit_text.describe(entry, names)  # the entry as a sentence in the reader's language
+    return jsonify(entries)

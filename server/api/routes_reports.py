@@ -1,8 +1,10 @@
-"""Reports: GET /reports/summary (JSON, or CSV/XLSX exports of the same rows) and the clerk ranking."""
+"""Reports: GET /reports/summary (JSON, or CSV/XLSX exports of the same rows), the clerk ranking, and
+GET /reports/comments (citizens' comments, also as CSV/XLSX)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify
 from flask_babel import gettext
@@ -18,6 +20,7 @@ from server.queue.actors import Actor
 from server.queue.rules import business_date
 from server.queue.site_settings import site_settings
 from server.reports import export
+from server.reports.comments import comments_report
 from server.reports.periods import MAX_PERIOD_DAYS, Period
 from server.reports.summary import summary_report
 from server.runtime import db_session, runtime
@@ -25,22 +28,33 @@ from server.runtime import db_session, runtime
 READERS = ("supervisor", "admin", "inspector")
 
 
-class ReportQuery(BaseModel):
-    """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
+class PeriodQuery(BaseModel):
+    """`from`/`to` are local dates, both included (default: today); the answer as JSON, CSV or XLSX."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
     date_from: dt.date | None = Field(default=None, alias="from")
     date_to: dt.date | None = Field(default=None, alias="to")
-    group_by: Literal["service", "counter", "clerk", "site"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"
     site_id: int | None = Field(default=None, gt=0)
     lang: Literal["vi", "en"] | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ReportQuery":
+    def _ordered(self) -> "PeriodQuery":
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("from must not be after to")
         return self
+
+
+class ReportQuery(PeriodQuery):
+    """A period and one of the groupings."""
+
+    group_by: Literal["service", "counter", "clerk", "site"] = "service"
+
+
+class CommentsQuery(PeriodQuery):
+    """A period, and at most `limit` comments (the newest)."""
+
+    limit: int | None = Field(default=None, gt=0, le=1000)
 
 
 def _site_ids(actor: Actor, requested: int | None) -> list[int]:
@@ -57,7 +71,7 @@ def _site_ids(actor: Actor, requested: int | None) -> list[int]:
     return list(session.scalars(select(Site.id).order_by(Site.id)))
 
 
-def _period(query: ReportQuery, site: Site | None) -> Period:
+def _period(query: PeriodQuery, site: Site | None) -> Period:
     today = business_date(runtime().clock.now(), site.timezone if site else runtime().settings.timezone)
     start = query.date_from or query.date_to or today
     end = query.date_to or query.date_from or today
@@ -68,19 +82,39 @@ def _period(query: ReportQuery, site: Site | None) -> Period:
     return period
 
 
-def _report(query: ReportQuery) -> tuple[dict[str, Any], Site | None]:
-    actor = require_actor()
-    site_ids = _site_ids(actor, query.site_id)
+def _scope(query: PeriodQuery) -> tuple[list[int], Site | None, Period]:
+    """The sites the reader may see, the first of them, and the period in its local dates."""
+    site_ids = _site_ids(require_actor(), query.site_id)
     site = db_session().get(Site, site_ids[0]) if site_ids else None
-    report = summary_report(db_session(), site_ids, _period(query, site), query.group_by)
+    return site_ids, site, _period(query, site)
+
+
+def _report(query: ReportQuery) -> tuple[dict[str, Any], Site | None]:
+    site_ids, site, period = _scope(query)
+    report = summary_report(db_session(), site_ids, period, query.group_by)
     for row in [*report["rows"], report["totals"]]:
         row["label"] = export.row_label(row, gettext)
     return report, site
 
 
-def _parse_query() -> ReportQuery:
+def _reason_labels(site: Site | None, lang: str | None) -> dict[str, str]:
+    return {reason.code: reason.label if (lang or "vi") == "vi" or not reason.label_en else reason.label_en
+            for reason in site_settings(site.settings if site else None).rating.reasons}
+
+
+def _download(body: bytes, stem: str, kind: str) -> Response:
+    mimetype = {"csv": "text/csv; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[kind]
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{stem}.{kind}"'})
+
+
+def _made_at(site: Site | None) -> dt.datetime:
+    return runtime().clock.now().astimezone(ZoneInfo(site.timezone if site else runtime().settings.timezone))
+
+
+def _parse_query(model: type[Any] = ReportQuery) -> Any:
     try:
-        return query_args(ReportQuery)
+        return query_args(model)
     except errors.ValidationFailed as error:
         if any("after" in str(problem) for problem in error.fields.values()):
             raise errors.ValidationFailed(message=errors.N_("The start date must not be after the end date."),
@@ -98,19 +132,38 @@ def report_summary():  # type: ignore[no-untyped-def]
     report, site = _report(query)
     if query.format == "json":
         return jsonify(report)
-    reasons = {reason.code: reason.label if (query.lang or "vi") == "vi" or not reason.label_en else reason.label_en
-               for reason in site_settings(site.settings if site else None).rating.reasons}
+    reasons = _reason_labels(site, query.lang)
     stem = f"bao-cao-{report['group_by']}-{report['from']}-{report['to']}"
     if query.format == "csv":
-        body = export.to_csv(report, gettext, reasons)
-        return Response(body, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+        return _download(export.to_csv(report, gettext, reasons), stem, "csv")
     title = gettext("Summary report %(start)s – %(end)s, %(site)s") % {
         "start": report["from"], "end": report["to"], "site": site.name if site else ""}
-    body = export.to_xlsx(report, gettext, reasons, title, runtime().clock.now().astimezone(
-        _zone(site.timezone if site else runtime().settings.timezone)))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+    site_ids, _site, period = _scope(query)
+    comments = comments_report(db_session(), site_ids, period)
+    body = export.to_xlsx(report, gettext, reasons, title, _made_at(site), comments=comments)
+    return _download(body, stem, "xlsx")
+
+
+@api.get("/reports/comments")
+@allow(*READERS)
+@documented("Citizens' comments of a period (local dates, inclusive), newest first, with the ticket number, "
+            "field, counter, clerk, score and reasons; format=csv or xlsx downloads them", query=CommentsQuery,
+            tags=("reports",))
+def report_comments():  # type: ignore[no-untyped-def]
+    query = _parse_query(CommentsQuery)
+    site_ids, site, period = _scope(query)
+    comments = comments_report(db_session(), site_ids, period, query.limit)
+    reasons = _reason_labels(site, query.lang)
+    if query.format == "json":
+        for comment in comments:
+            comment["reason_labels"] = [reasons.get(code, code) for code in comment["reasons"]]
+        return jsonify({"from": period.start.isoformat(), "to": period.end.isoformat(), "comments": comments})
+    stem = f"y-kien-cong-dan-{period.start.isoformat()}-{period.end.isoformat()}"
+    if query.format == "csv":
+        return _download(export.comments_to_csv(comments, gettext, reasons), stem, "csv")
+    title = gettext("Citizens' comments %(start)s – %(end)s, %(site)s") % {
+        "start": period.start.isoformat(), "end": period.end.isoformat(), "site": site.name if site else ""}
+    return _download(export.comments_to_xlsx(comments, gettext, reasons, title, _made_at(site)), stem, "xlsx")
 
 
 class RankingQuery(BaseModel):
@@ -130,9 +183,3 @@ def report_ranking():  # type: ignore[no-untyped-def]
                                         "group_by": "clerk", "site_id": ranking_query.site_id})
     report, _site = _report(query)
     return jsonify({"from": report["from"], "to": report["to"], "ranking": report["ranking"]})
-
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

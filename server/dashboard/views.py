@@ -57,6 +57,9 @@ BOARD_MESSAGES = {
     "role_led": N_("LED display of counter %(id)s"),
     "role_rating-keypad": N_("Rating keypad of counter %(id)s"),
     "role_call-keypad": N_("Call keypad of counter %(id)s"),
+    "role_sound": N_("Speaker of this screen"),
+    "sound_blocked": N_("Sound blocked"),
+    "sound_on": N_("Sound on"),
     "error_timeout": N_("no answer"),
     "error_paper_out": N_("paper out"),
     "error_error": N_("error"),
@@ -86,6 +89,11 @@ BOARD_MESSAGES = {
     "alert_printer_problem": N_("Printer problem"),
     "alert_device_offline": N_("Device offline"),
     "session_expired": N_("Your log-in has expired. Please log in again."),
+    "comment_ticket": N_("Ticket %(number)s"),
+    "comment_counter": N_("Counter %(number)s"),
+    "comment_no_counter": N_("No counter"),
+    "comment_score": N_("%(score)s/5 · %(label)s"),
+    "comments_failed": N_("The comments could not be loaded: %(message)s"),
 }
 
 REPORT_MESSAGES = {

@@ -1,4 +1,5 @@
-"""CSV and XLSX files of a summary report: the same rows as the JSON, headers in the reader's language."""
+"""CSV and XLSX files of a summary report and of citizens' comments: the same rows as the JSON, headers in
+the reader's language."""
 from __future__ import annotations
 
 import csv
@@ -45,6 +46,8 @@ COLUMNS: list[tuple[str, str, Callable[[dict[str, Any]], Any]]] = [
     ("satisfaction_rate", N_("Satisfied (%)"), lambda r: _percent(r["satisfaction_rate"])),
 ]
 REASONS_HEADER = N_("Reasons given for low ratings")
+COMMENT_HEADERS = (N_("Time"), N_("Ticket"), N_("Field"), N_("Counter"), N_("Clerk"), N_("Score (1–5)"),
+                   N_("Reasons"), N_("Comment"))
 TOTAL_LABEL = N_("Total")
 UNASSIGNED_LABELS = {
     "counter": N_("Not called to a counter"),
@@ -82,19 +85,86 @@ def table(report: dict[str, Any], translate: Translate, reason_labels: dict[str,
     return lines
 
 
-def to_csv(report: dict[str, Any], translate: Translate, reason_labels: dict[str, str]) -> bytes:
+def comments_table(comments: list[dict[str, Any]], translate: Translate,
+                   reason_labels: dict[str, str]) -> list[list[Any]]:
+    """Header row, then one row per comment (newest first), as the dashboard lists them."""
+    lines: list[list[Any]] = [[translate(title) for title in COMMENT_HEADERS]]
+    for comment in comments:
+        clerk = comment["clerk_name"] or ""
+        lines.append([
+            dt.datetime.fromisoformat(comment["created_at"]).strftime("%d/%m/%Y %H:%M"),
+            comment["number"],
+            comment["service_name"],
+            comment["counter_number"],
+            clerk,
+            comment["score"],
+            "; ".join(reason_labels.get(code, code) for code in comment["reasons"]),
+            comment["comment"],
+        ])
+    return lines
+
+
+def _csv(lines: list[list[Any]]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs show Vietnamese letters correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for line in table(report, translate, reason_labels):
+    for line in lines:
         writer.writerow(["" if value is None else value for value in line])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def to_csv(report: dict[str, Any], translate: Translate, reason_labels: dict[str, str]) -> bytes:
+    """The summary table as CSV."""
+    return _csv(table(report, translate, reason_labels))
+
+
+def comments_to_csv(comments: list[dict[str, Any]], translate: Translate, reason_labels: dict[str, str]) -> bytes:
+    """Citizens' comments as CSV."""
+    return _csv(comments_table(comments, translate, reason_labels))
+
+
+def _comments_sheet(workbook: Workbook, comments: list[dict[str, Any]], translate: Translate,
+                    reason_labels: dict[str, str], first: bool = False) -> None:
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = translate(N_("Citizens' comments"))[:31]
+    lines = comments_table(comments, translate, reason_labels)
+    for line in lines:
+        sheet.append(line)
+    _style_table(sheet, len(lines), totals=False)
+    for column, width in (("A", 17), ("B", 10), ("C", 26), ("D", 8), ("E", 22), ("F", 8), ("G", 34), ("H", 70)):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _about_sheet(workbook: Workbook, translate: Translate, entries: list[tuple[str, Any]]) -> None:
+    about = workbook.create_sheet(translate(N_("About"))[:31])
+    for label, value in entries:
+        about.append([translate(label), value])
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 60
+
+
+def _saved(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def comments_to_xlsx(comments: list[dict[str, Any]], translate: Translate, reason_labels: dict[str, str],
+                     title: str, generated_at: dt.datetime) -> bytes:
+    """Sheet 1: the comments. Sheet 2: what was asked and when it was made."""
+    workbook = Workbook()
+    _comments_sheet(workbook, comments, translate, reason_labels, first=True)
+    _about_sheet(workbook, translate, [(N_("Report"), title), (N_("Made at"), generated_at.strftime("%d/%m/%Y %H:%M"))])
+    return _saved(workbook)
+
+
 def to_xlsx(report: dict[str, Any], translate: Translate, reason_labels: dict[str, str], title: str,
-            generated_at: dt.datetime) -> bytes:
-    """Sheet 1: the table (header on row 1, totals last). Sheet 2: the clerk ranking when there is one.
-    Sheet 3: what was asked (period, grouping, when it was made)."""
+            generated_at: dt.datetime, comments: list[dict[str, Any]] | None = None) -> bytes:
+    """Sheet 1: the table (header on row 1, totals last). Then the clerk ranking when there is one, the
+    citizens' comments of the period when given, and what was asked (period, grouping, when made)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = translate(N_("Report"))[:31]
@@ -110,20 +180,16 @@ def to_xlsx(report: dict[str, Any], translate: Translate, reason_labels: dict[st
             ranking.append([entry["rank"], entry["clerk_name"], entry["served"], entry["ratings"], entry["score_avg"],
                             _percent(entry["satisfaction_rate"])])
         _style_table(ranking, len(report["ranking"]) + 1, totals=False)
-    about = workbook.create_sheet(translate(N_("About"))[:31])
-    for label, value in (
+    if comments is not None:
+        _comments_sheet(workbook, comments, translate, reason_labels)
+    _about_sheet(workbook, translate, [
         (N_("Report"), title),
         (N_("From"), report["from"]),
         (N_("To"), report["to"]),
         (N_("Grouped by"), translate(GROUP_HEADERS[report["group_by"]])),
         (N_("Made at"), generated_at.strftime("%d/%m/%Y %H:%M")),
-    ):
-        about.append([translate(label), value])
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 60
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    ])
+    return _saved(workbook)
 
 
 def _style_table(sheet: Any, line_count: int, totals: bool = True) -> None:

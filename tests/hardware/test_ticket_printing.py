@@ -1,5 +1,5 @@
 """The printed ticket: exact bytes, Vietnamese raster lines that decode back to the right text, native
-number and QR code, the 6 KB budget, and a preview PNG for people to look at.
+number and QR code, the 6.5 KB budget, and a preview PNG for people to look at.
 
 The golden files under tests/hardware/golden/ change only deliberately: after a layout change, run
     HANGCHO_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/hardware/test_ticket_printing.py
@@ -26,7 +26,7 @@ from hardware.printing.samples import LONGEST_JOB, SAMPLE_JOB
 from hardware.printing.ticket import PROFILE_58, PROFILE_80, PaperProfile, TicketRenderer, describe_wait
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-BUDGET_BYTES = 6144
+BUDGET_BYTES = 6656  # 6.5 KB: docs/performance.md
 PROFILES = [PROFILE_58, PROFILE_80]
 
 
@@ -92,6 +92,8 @@ def test_vietnamese_lines_decode_back_to_the_reference_rendering_with_diacritics
         ("Tư pháp – Hộ tịch", DEFAULT_BOLD_FONT, profile.heading_px, "Tu phap – Ho tich"),
         ("Trước bạn: 4 người", DEFAULT_REGULAR_FONT, profile.body_px, "Truoc ban: 4 nguoi"),
         ("Dự kiến chờ: khoảng 12 phút", DEFAULT_REGULAR_FONT, profile.body_px, "Du kien cho: khoang 12 phut"),
+        ("Quét mã để theo dõi lượt và đánh giá", DEFAULT_REGULAR_FONT, profile.small_px,
+         "Quet ma de theo doi luot va danh gia"),
         ("Vui lòng chờ đến lượt", DEFAULT_REGULAR_FONT, profile.small_px, "Vui long cho den luot"),
     ]
     assert len(images) == len(expected)
@@ -123,7 +125,7 @@ def test_raster_lines_are_tight_never_full_width_blank_rows(renderer: TicketRend
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda profile: profile.name)
-def test_whole_ticket_fits_the_6_kb_budget_even_with_the_longest_names(
+def test_whole_ticket_fits_the_budget_even_with_the_longest_names(
         renderer: TicketRenderer, profile: PaperProfile) -> None:
     assert len(renderer.render(SAMPLE_JOB, profile)) <= BUDGET_BYTES
     assert len(renderer.render(LONGEST_JOB, profile)) <= BUDGET_BYTES
@@ -141,6 +143,17 @@ def test_preview_png_is_written_for_people_to_review(renderer: TicketRenderer, p
 def test_paper_width_of_the_job_chooses_the_profile(renderer: TicketRenderer) -> None:
     job = {**SAMPLE_JOB, "paper_width_mm": 58}
     assert renderer.render(job) == renderer.render(SAMPLE_JOB, PROFILE_58)
+
+
+def test_the_line_under_the_qr_code_says_what_it_is_for_in_the_ticket_language(renderer: TicketRenderer) -> None:
+    blocks = EscPosReader().parse(renderer.render(SAMPLE_JOB, PROFILE_80))
+    qr_at = next(index for index, block in enumerate(blocks) if isinstance(block, QrCode))
+    line_under = next(block for block in blocks[qr_at:] if isinstance(block, RasterImage)).image
+    vietnamese = reference_line("Quét mã để theo dõi lượt và đánh giá", DEFAULT_REGULAR_FONT, PROFILE_80.small_px)
+    assert differing_share(line_under, vietnamese) < 0.005
+    english = raster_images(renderer.render({**SAMPLE_JOB, "language": "en"}, PROFILE_80))
+    scan = reference_line("Scan to follow your turn and rate the service", DEFAULT_REGULAR_FONT, PROFILE_80.small_px)
+    assert any(differing_share(image, scan) < 0.005 for image in english)
 
 
 def test_reprint_is_marked_on_the_ticket(renderer: TicketRenderer) -> None:

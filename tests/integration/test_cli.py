@@ -1,6 +1,7 @@
 """The command line: set-up commands for staff, devices, fields and counters, and the CSV catalogue import."""
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -8,9 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from server.auth.secrets import digest
-from server.cli import cli
+from server.cli import cli, detect_lan_address, welcome_lines
 from server.db import make_engine, make_session_factory
 from server.models import Counter, Device, Service, Staff
+from server.settings import load_settings
 
 
 @pytest.fixture
@@ -105,3 +107,21 @@ def test_a_bad_csv_imports_nothing_and_names_the_line(run, db, tmp_path: Path) -
     result = run("import-fields", str(catalogue))
     assert result.exit_code != 0 and "line 3" in result.output
     assert db.scalars(select(Service)).all() == []
+
+
+def test_make_run_names_the_phone_page_and_warns_once_when_phones_cannot_reach_it() -> None:
+    loopback = "\n".join(welcome_lines(load_settings(host="127.0.0.1", port=5000, public_base_url=""), "192.168.1.20"))
+    assert "Phone page (ticket QR):  http://127.0.0.1:5000/t/<token>" in loopback
+    warnings = [line for line in loopback.splitlines() if line.lstrip().startswith("!")]
+    assert warnings == ["  ! Phones cannot open 127.0.0.1 (this computer only): restart with "
+                        "HANGCHO_PUBLIC_BASE_URL=http://192.168.1.20:5000 HANGCHO_HOST=192.168.1.20 make run"]
+    everywhere = "\n".join(welcome_lines(load_settings(host="0.0.0.0", port=5000, public_base_url=""), None))
+    assert "! Phones cannot open 0.0.0.0" in everywhere and "HANGCHO_PUBLIC_BASE_URL=http://<LAN address>:5000" in everywhere
+    public = "\n".join(welcome_lines(load_settings(public_base_url="https://hcc.example.gov.vn"), "192.168.1.20"))
+    assert "https://hcc.example.gov.vn/t/<token>" in public and "!" not in public
+    assert "make reset" in public
+
+
+def test_the_lan_address_found_is_never_a_loopback_address() -> None:
+    address = detect_lan_address()
+    assert address is None or not ipaddress.ip_address(address).is_loopback

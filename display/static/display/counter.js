@@ -40,16 +40,20 @@
     }
     const stopped = counter.status === "paused" || counter.status === "closed";
     const current = stopped ? null : counter.current_ticket;
-    screen.dataset.status = counter.status;
-    numberBox.hidden = stopped;
+    // An open counter with nobody called says it is ready, so the screen never looks switched off.
+    const idle = !stopped && !current;
+    screen.dataset.status = idle ? "idle" : counter.status;
+    numberBox.hidden = stopped || idle;
     numberBox.textContent = current ? current.number : "";
     numberBox.dataset.ticketId = current ? String(current.id) : "";
-    stateBox.hidden = !stopped;
-    stateBox.textContent = stopped ? text.t(counter.status) : "";
+    stateBox.hidden = !stopped && !idle;
+    stateBox.textContent = stopped ? text.t(counter.status) : idle ? text.t("idle") : "";
     stateBox.classList.toggle("is-closed", counter.status === "closed");
+    stateBox.classList.toggle("is-idle", idle);
     reasonBox.hidden = !(counter.status === "paused" && counter.pause_reason);
     reasonBox.textContent = counter.status === "paused" ? counter.pause_reason || "" : "";
-    byId("counter-line").replaceChildren(...(current ? callLine(current.number, counter.number) : []));
+    const line = current ? callLine(current.number, counter.number) : idle ? [document.createTextNode(text.t("idle_hint"))] : [];
+    byId("counter-line").replaceChildren(...line);
     const isCall = change.name === "ticket_called" || change.name === "ticket_recalled";
     if (isCall && current && change.event.id === current.id) {
       numberBox.classList.remove("is-new");

@@ -106,8 +106,9 @@
     const overflowing = () => side.scrollHeight > side.clientHeight + 1;
     byId("field-list").classList.remove("is-two-columns");
     byId("counter-list").classList.remove("is-two-columns");
-    if (overflowing()) byId("field-list").classList.add("is-two-columns");
+    // Counters first: "Quầy 4  1005" fits half the width, a field's name ("Lao động – Việc làm") does not.
     if (overflowing()) byId("counter-list").classList.add("is-two-columns");
+    if (overflowing()) byId("field-list").classList.add("is-two-columns");
   }
 
   let shownNotice = null;
@@ -150,17 +151,36 @@
     document.documentElement.dataset.speaking = captionText ? "yes" : "no";
   }
 
+  /* Whether the browser lets the board speak, told to the server (the dashboard shows "sound blocked"
+     under device health) when it changes and again after every reconnect. */
+  let sound = null;
+  let connection = null;
+  function reportSound() {
+    if (!sound || !connection) return;
+    connection.live.emit("display_health", {sound}).then((answer) => {
+      global.HangChoDisplay.soundReport = Object.assign({sent: sound}, answer);
+    });
+  }
+
   document.documentElement.lang = text.lang;
   global.HangChoVoice.init({
     onCaption: showCaption,
-    onLockChange(locked) { byId("audio-unlock").hidden = !locked; },
+    onLockChange(locked) {
+      byId("audio-unlock").hidden = !locked;
+      const now = locked ? "blocked" : "ok";
+      if (now !== sound) {
+        sound = now;
+        reportSound();
+      }
+    },
   });
   byId("audio-unlock").addEventListener("click", () => { byId("audio-unlock").hidden = true; });
 
-  const connection = live.connectDisplay({
+  connection = live.connectDisplay({
     text,
     render,
     onSnapshot(state) {
+      reportSound();
       if (state.voice && state.voice.enabled !== false) {
         global.HangChoVoice.preload("/display/voice/packs/" + encodeURIComponent(state.voice.pack || "default") + "/");
       }

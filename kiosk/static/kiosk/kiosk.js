@@ -103,6 +103,7 @@
     else if (name === "unregistered") {
       $("unregistered-text").textContent = state.authRefused ? t("invalid_key") : t("unregistered_text");
     }
+    saveConfirmation();
   }
 
   function renderHeader() {
@@ -407,6 +408,38 @@
 
   // ------------------------------------------------------------------ confirmation and printing
 
+  /* The number on screen survives a reload of the page (a power blip, a technician's F5): it is kept
+     in this tab's sessionStorage until the confirmation ends, with its print state and its deadline. */
+  const SAVED_CONFIRMATION = "hangcho.kiosk.confirmation";
+
+  function saveConfirmation() {
+    try {
+      if (state.flow === "confirmation" && state.current) {
+        window.sessionStorage.setItem(SAVED_CONFIRMATION, JSON.stringify(
+          {current: state.current, countdownEnd: state.countdownEnd, language: texts.language}));
+      } else {
+        window.sessionStorage.removeItem(SAVED_CONFIRMATION);
+      }
+    } catch (storageFull) {
+      // Nothing to do: without storage a reload shows the start screen, as before.
+    }
+  }
+
+  function restoreConfirmation() {
+    let saved = null;
+    try { saved = JSON.parse(window.sessionStorage.getItem(SAVED_CONFIRMATION) || "null"); } catch (unreadable) { saved = null; }
+    if (!saved || !saved.current || !(saved.countdownEnd > Date.now())) {
+      saveConfirmation();
+      return;
+    }
+    state.current = saved.current;
+    state.current.reprinting = Boolean(saved.current.reprinting);
+    state.flow = "confirmation";
+    if (saved.language && saved.language !== texts.language) texts.setLanguage(saved.language);
+    startCountdown((saved.countdownEnd - Date.now()) / 1000);
+    if (state.current.print === "pending") watchPrint();  // its print_result may still come
+  }
+
   function showConfirmation(ticket, request) {
     const service = state.services.find((s) => s.id === ticket.service_id);
     state.current = {
@@ -708,6 +741,7 @@
 
   texts.apply(document);
   wire();
+  restoreConfirmation();
   render();
   connect();
 })();

@@ -415,27 +415,19 @@
       const more = button(t("more"), () => load());
       const localTime = new Intl.DateTimeFormat(lang === "vi" ? "vi-VN" : "en-GB",
         {dateStyle: "short", timeStyle: "medium", timeZone: main.dataset.timezone || "Asia/Ho_Chi_Minh"});
-      function describe(values) {
-        return Object.entries(values || {}).map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`).join("; ");
-      }
       async function load() {
         const entries = await call("GET", `/admin/audit?limit=50&offset=${offset}`);
         offset += entries.length;
         more.hidden = entries.length < 50;
         for (const entry of entries) {
-          const before = describe(entry.before), after = describe(entry.after);
+          // The server writes each entry as a sentence in the reader's language (server/audit_text.py).
           body.append(element("tr", {"data-id": entry.id, "data-entity": entry.entity, "data-action": entry.action},
             element("td", {class: "nowrap"}, localTime.format(new Date(entry.at))),
-            element("td", {}, entry.staff_name || entry.username || t("system")),
-            element("td", {}, t(`action_${entry.action}`)),
-            element("td", {}, `${t(`entity_${entry.entity}`)} #${entry.entity_id}`),
-            element("td", {class: "audit-change"},
-              before ? element("div", {class: "audit-before"}, "− ", before) : null,
-              after ? element("div", {class: "audit-after"}, "+ ", after) : null)));
+            element("td", {class: "audit-text"}, entry.text)));
         }
       }
       content.replaceChildren(element("table", {class: "data-table admin-table audit-table"},
-        element("thead", {}, element("tr", {}, [t("when"), t("who"), t("action"), t("what"), t("change")].map((h) => element("th", {scope: "col"}, h)))), body), more);
+        element("thead", {}, element("tr", {}, [t("when"), t("change")].map((h) => element("th", {scope: "col"}, h)))), body), more);
       await load();
     },
   };

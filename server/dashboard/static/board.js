@@ -43,6 +43,64 @@
     document.getElementById("site-name").textContent = snapshot.site ? snapshot.site.centre_name : "";
     document.getElementById("site-line").textContent = snapshot.site ? `${snapshot.site.label} · ${snapshot.site.name}` : "";
     renderAll();
+    loadComments();
+  }
+
+  // ------------------------------------------------------------------ citizens' comments
+
+  const COMMENT_DAYS = 7;
+  let commentsLoading = null;
+
+  /* The site's local date `daysBack` days before now, as YYYY-MM-DD (en-CA formats dates that way). */
+  function localDate(daysBack) {
+    return new Intl.DateTimeFormat("en-CA", {timeZone: state.timezone, year: "numeric", month: "2-digit", day: "2-digit"})
+      .format(new Date(now() - daysBack * 86400000));
+  }
+
+  /* Comments are read from the report API (not kept in the snapshot); a new rating reloads them. */
+  function loadComments() {
+    if (commentsLoading) return commentsLoading;
+    const query = `from=${localDate(COMMENT_DAYS - 1)}&to=${localDate(0)}&limit=20`;
+    commentsLoading = api("GET", `/reports/comments?${query}`).then((answer) => {
+      commentsLoading = null;
+      renderComments(answer.ok ? answer.data.comments : null, answer.ok ? "" : (answer.data && answer.data.message) || String(answer.status));
+    });
+    return commentsLoading;
+  }
+
+  function renderComments(comments, problem) {
+    const list = document.getElementById("comment-list");
+    const empty = document.getElementById("comments-empty");
+    list.replaceChildren();
+    empty.hidden = !comments || comments.length > 0;
+    if (!comments) {
+      list.append(element("li", {class: "comment-item muted"}, t("comments_failed", {message: problem})));
+      return;
+    }
+    for (const comment of comments) {
+      const where = [
+        t("comment_ticket", {number: comment.number}),
+        window.HangChoStaff.lang === "en" && comment.service_name_en ? comment.service_name_en : comment.service_name,
+        comment.counter_number ? t("comment_counter", {number: comment.counter_number}) : t("comment_no_counter"),
+        comment.clerk_name,
+      ].filter(Boolean).join(" · ");
+      const low = comment.score <= 3;
+      list.append(element("li", {class: "comment-item", "data-rating-id": comment.rating_id},
+        element("div", {class: "comment-head"},
+          element("span", {class: `comment-score score-${comment.score}${low ? " is-low" : ""}`},
+            t("comment_score", {score: comment.score, label: t(`score_${comment.score}`)})),
+          element("span", {class: "comment-where"}, where),
+          element("time", {class: "comment-time muted", datetime: comment.created_at}, commentTime(comment.created_at))),
+        comment.reason_labels.length ? element("p", {class: "comment-reasons"}, comment.reason_labels.join(" · ")) : null,
+        element("blockquote", {class: "comment-text"}, comment.comment)));
+    }
+  }
+
+  /* "03/12 16:43": day/month as both languages write it here, then the local time. */
+  function commentTime(iso) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {timeZone: state.timezone, day: "2-digit", month: "2-digit"})
+      .formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+    return `${parts.day}/${parts.month} ${clockText(iso)}`;
   }
 
   function serviceFigures(serviceId) {
@@ -117,6 +175,7 @@
       state.today.scores[String(p.score)] = (state.today.scores[String(p.score)] || 0) + 1;
       state.today.ratings += 1;
       renderKpis(); updateCharts();
+      loadComments();
     },
     device_status(p) {
       const device = state.devices.get(p.device_id);
@@ -317,6 +376,14 @@
     list.replaceChildren();
     for (const device of state.devices.values()) {
       const hardware = Object.entries(device.hardware || {}).map(([role, health]) => {
+        if (role === "sound") {
+          // A hall board's browser that blocks autoplay cannot call anyone aloud until someone taps it.
+          const blocked = health.status === "blocked";
+          return element("li", {class: "hardware-item", "data-role": role},
+            element("span", {}, t("role_sound")),
+            element("span", {class: `status-badge device-${blocked ? "blocked" : "online"}`},
+              t(blocked ? "sound_blocked" : "sound_on")));
+        }
         const [kind, id] = role.split(":");
         return element("li", {class: "hardware-item", "data-role": role},
           element("span", {}, t(`role_${kind}`, {id})), deviceStatusBadge(health.status));

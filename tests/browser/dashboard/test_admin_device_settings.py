@@ -96,9 +96,11 @@ def test_admin_turns_a_kiosks_printer_off_and_the_kiosk_follows_without_reload( 
     expect(kiosk.locator("#countdown")).to_have_text(re.compile(r"\b(8[5-9]|90)\b"))
     assert kiosk.evaluate("() => window.notReloaded") is True
 
-    # The change is in the audit log with before and after.
+    # The change is in the audit log, as a Vietnamese sentence (never raw keys or JSON).
     page.goto(f"{live_server.url}/admin/audit")
     page.wait_for_selector("html[data-ready=yes]")
     entry = page.locator('tr[data-entity="device"][data-action="update"]').first
-    expect(entry.locator(".audit-before")).to_contain_text("printer: true")
-    expect(entry.locator(".audit-after")).to_contain_text("printer: false")
+    expect(entry.locator(".audit-text")).to_contain_text("Quản trị hệ thống đổi thiết bị Kiosk sảnh chính: máy in từ bật thành tắt")
+    expect(entry.locator(".audit-text")).to_contain_text("khổ giấy (mm) thành 58")
+    expect(page.locator(".audit-table")).not_to_contain_text("printer")
+    page.screenshot(path=str(artifacts / "admin-audit-1440x900.png"))

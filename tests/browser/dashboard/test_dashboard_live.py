@@ -136,8 +136,8 @@ def test_admin_pages(live_server, new_page, artifacts):  # type: ignore[no-untyp
         page.wait_for_selector("html[data-ready=yes]")
         page.screenshot(path=str(artifacts / f"admin-{section}.png"), full_page=True)
     audit = page.locator(".audit-table tbody tr").first
-    expect(audit).to_contain_text("Quản trị hệ thống", timeout=LIVE_TIMEOUT_MS)
-    expect(audit).to_contain_text("tài khoản cán bộ", timeout=LIVE_TIMEOUT_MS)
+    expect(audit.locator(".audit-text")).to_have_text("Quản trị hệ thống tạo tài khoản của Ngô Thị Mai: vai trò Cán bộ",
+                                                      timeout=LIVE_TIMEOUT_MS)
 
 
 def test_device_health_and_printer_alerts_arrive_live(live_server, new_page, artifacts):  # type: ignore[no-untyped-def]

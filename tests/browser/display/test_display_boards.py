@@ -64,8 +64,9 @@ def test_a_paused_counter_shows_tam_dung_on_the_board_and_its_own_page(desk, ope
 
     desk.counter_action(2, "resume")
 
-    counter_page.wait_for_function("() => document.getElementById('counter-screen').dataset.status === 'open'")
-    assert counter_page.is_hidden("#counter-state")
+    counter_page.wait_for_function("() => document.getElementById('counter-screen').dataset.status === 'idle'")
+    assert counter_page.text_content("#counter-state") == "Sẵn sàng phục vụ"  # open again, nobody called yet
+    assert counter_page.is_hidden("#counter-reason")
 
 
 def test_the_board_recovers_by_itself_after_a_server_restart(live_server, desk, open_display) -> None:  # type: ignore[no-untyped-def]

@@ -52,10 +52,10 @@ def report_day(queue, clock, demo) -> ReportDay:  # type: ignore[no-untyped-def]
         clock.set(when)
         day.tickets[name] = queue().issue_ticket(field_id, kiosk_actor).ticket.id
 
-    def rate(name: str, score: int, reasons: tuple[str, ...] = ()) -> None:
+    def rate(name: str, score: int, reasons: tuple[str, ...] = (), comment: str = "") -> None:
         rater = queue()
         token = rater.session.get(Ticket, day.tickets[name]).public_token
-        rater.rate(RatingRequest(score=score, token=token, reasons=reasons), citizen)
+        rater.rate(RatingRequest(score=score, token=token, reasons=reasons, comment=comment), citizen)
 
     issue("Y", TPHT, at(24, 10, 0))
     issue("T1", TPHT, at(25, 9, 0))
@@ -96,9 +96,9 @@ def report_day(queue, clock, demo) -> ReportDay:  # type: ignore[no-untyped-def]
 
     clock.set(at(25, 9, 30))
     rate("T1", 5)
-    rate("T2", 3, ("cho_lau",))
-    rate("T4", 4)
-    rate("D1", 1, ("thai_do", "cho_lau"))
+    rate("T2", 3, ("cho_lau",), comment="Chờ gần 10 phút dù chỉ có 3 người trước tôi.")
+    rate("T4", 4, comment="   ")  # blank: not a comment
+    rate("D1", 1, ("thai_do", "cho_lau"), comment="Cán bộ nói trống không, bắt tôi đi lại hai lần.")
 
     issue("L", XD, at(25, 23, 30))   # still the 25th in Hà Nội (16:30 UTC)
     issue("N", XD, at(26, 0, 30))    # the 26th in Hà Nội, though still the 25th in UTC

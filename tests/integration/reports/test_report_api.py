@@ -50,7 +50,7 @@ def test_xlsx_export_holds_the_same_rows_and_the_clerk_ranking(client, login, re
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Báo cáo", "Xếp hạng cán bộ", "Thông tin"]
+    assert workbook.sheetnames == ["Báo cáo", "Xếp hạng cán bộ", "Ý kiến công dân", "Thông tin"]
     rows = list(workbook["Báo cáo"].iter_rows(values_only=True))
     header = rows[0]
     assert header[0] == "Cán bộ" and header[1] == "Số phiếu cấp"

@@ -89,7 +89,6 @@
     const snapshot = state.snapshot;
     if (!snapshot) return;
     const counter = snapshot.counter;
-    $("rt-site").textContent = snapshot.site ? snapshot.site.centre_name : "";
     $("idle-counter-number").textContent = String(counter.number);
     const clerk = counter.clerk;
     $("idle-clerk").hidden = !clerk;
@@ -267,6 +266,9 @@
     const parsed = Date.parse(snapshot.server_time || "");
     if (!Number.isNaN(parsed)) state.offsetMs = parsed - Date.now();
     state.snapshot = snapshot;
+    // The header comes with every snapshot: a reload during an open rating goes straight to the rating
+    // screen and must still name the centre.
+    $("rt-site").textContent = snapshot.site ? snapshot.site.centre_name : "";
     if (snapshot.counter && snapshot.counter.id !== config.counterId) {
       // The key decides the counter; say so, but serve the key's counter.
       console.warn(format("other_counter", {counter: snapshot.counter.number}));
