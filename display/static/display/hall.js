@@ -140,7 +140,7 @@
     renderCounters(state);
     renderFields(state);
     renderNotice(state);
-    fitSide();  // a "next" hint appearing or going changes a counter's height
+    fitSide();  // counters, hints and counts change what fits
   }
 
   function showCaption(captionText) {
