@@ -38,6 +38,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
     from server.auth.access import enforce_access
     from server.db import make_engine, make_session_factory
     from server.i18n import init_i18n
+    from server.inputs import init_inputs
     from server.pages import pages
     from server.queue.clock import SystemClock
     from server.realtime import SocketIOPublisher, init_realtime, socketio
@@ -55,6 +56,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_AS_ASCII=False,
     )
+    init_inputs(app)  # before any route is added: the bounded `int` converter applies to every rule
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     enrichers: list = []

@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from flask import Response, jsonify
 from flask_babel import gettext
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from server import errors
 from server.api import api
+from server.api.schemas import Query, QueryId
 from server.api.validation import documented, query_args
 from server.auth.access import allow, require_actor
 from server.models import Site
@@ -25,16 +26,14 @@ from server.runtime import db_session, runtime
 READERS = ("supervisor", "admin", "inspector")
 
 
-class ReportQuery(BaseModel):
+class ReportQuery(Query):
     """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
     date_from: dt.date | None = Field(default=None, alias="from")
     date_to: dt.date | None = Field(default=None, alias="to")
     group_by: Literal["service", "counter", "clerk", "site"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"
-    site_id: int | None = Field(default=None, gt=0)
-    lang: Literal["vi", "en"] | None = None
+    site_id: QueryId | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "ReportQuery":
@@ -113,12 +112,10 @@ def report_summary():  # type: ignore[no-untyped-def]
                     headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
 
 
-class RankingQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class RankingQuery(Query):
     date_from: dt.date | None = Field(default=None, alias="from")
     date_to: dt.date | None = Field(default=None, alias="to")
-    site_id: int | None = Field(default=None, gt=0)
-    lang: Literal["vi", "en"] | None = None
+    site_id: QueryId | None = None
 
 
 @api.get("/reports/ranking")

@@ -8,6 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from server import errors
+from server.inputs import refuse_control_characters
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., object])
@@ -15,12 +16,14 @@ DOC_ATTRIBUTE = "_hangcho_doc"
 
 
 def json_body(model: type[M]) -> M:
-    """The request's JSON parsed into `model`; malformed JSON → 400, wrong fields → 422."""
+    """The request's JSON parsed into `model`; malformed (or over-deep) JSON → 400, a control character
+    in any string → 422, wrong fields → 422."""
     if not request.is_json:
         raise errors.BadRequest()
     data = request.get_json(silent=True)
     if data is None:
         raise errors.BadRequest()
+    refuse_control_characters(data)
     try:
         return model.model_validate(data)
     except ValidationError as error:
