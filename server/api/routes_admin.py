@@ -17,7 +17,7 @@ from sqlalchemy import select
 from server import administration, errors
 from server.api import api
 from server.api.common import resolve_site_id
-from server.api.schemas import Flag, Id, Query, QueryWhole, Strict, Whole
+from server.api.schemas import Flag, Id, IsoDate, IsoTime, Query, QueryWhole, Strict, Whole
 from server.api.validation import documented, json_body, query_args
 from server.auth.access import allow, require_actor
 from server.errors import N_
@@ -403,8 +403,8 @@ def admin_revoke_device(device_id: int):  # type: ignore[no-untyped-def]
 
 class WorkingPeriodBody(Strict):
     weekday: Whole = Field(ge=0, le=6)
-    opens_at: dt.time
-    closes_at: dt.time
+    opens_at: IsoTime
+    closes_at: IsoTime
 
 
 class HoursBody(Strict):
@@ -412,7 +412,7 @@ class HoursBody(Strict):
 
 
 class HolidayBody(Strict):
-    date: dt.date
+    date: IsoDate
     name: str = Field(default="", max_length=200)
 
 

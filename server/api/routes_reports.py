@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from server import errors
 from server.api import api
-from server.api.schemas import Query, QueryId
+from server.api.schemas import IsoDate, Query, QueryId
 from server.api.validation import documented, query_args
 from server.auth.access import allow, require_actor
 from server.models import Site
@@ -29,8 +29,8 @@ READERS = ("supervisor", "admin", "inspector")
 class ReportQuery(Query):
     """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
 
-    date_from: dt.date | None = Field(default=None, alias="from")
-    date_to: dt.date | None = Field(default=None, alias="to")
+    date_from: IsoDate | None = Field(default=None, alias="from")
+    date_to: IsoDate | None = Field(default=None, alias="to")
     group_by: Literal["service", "counter", "clerk", "site"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"
     site_id: QueryId | None = None
@@ -113,8 +113,8 @@ def report_summary():  # type: ignore[no-untyped-def]
 
 
 class RankingQuery(Query):
-    date_from: dt.date | None = Field(default=None, alias="from")
-    date_to: dt.date | None = Field(default=None, alias="to")
+    date_from: IsoDate | None = Field(default=None, alias="from")
+    date_to: IsoDate | None = Field(default=None, alias="to")
     site_id: QueryId | None = None
 
 

@@ -6,12 +6,16 @@ are text by nature, so query models coerce "5" to 5 but keep the same bounds.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+import re
+from typing import Annotated, Any, Callable, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from server.inputs import DB_INT_MAX, DB_INT_MIN
+from server.models import TicketStatus
 
 # The shared types of every body and query model (server/api/*, the admin routes included).
 Id = Annotated[int, pydantic.Strict(), Field(gt=0, le=DB_INT_MAX)]
@@ -19,6 +23,23 @@ Whole = Annotated[int, pydantic.Strict(), Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
 Flag = Annotated[bool, pydantic.Strict()]
 QueryId = Annotated[int, Field(gt=0, le=DB_INT_MAX)]
 QueryWhole = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
+
+
+def _iso_text(kind: str, pattern: str) -> Callable[[Any], Any]:
+    """Only the ISO text form: pydantic alone would read 0 or "0" as seconds since 1970 (or midnight)."""
+    shape = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (dt.date, dt.time)):
+            return value
+        if not isinstance(value, str) or not shape.fullmatch(value):
+            raise PydanticCustomError(f"{kind}_type", "must be an ISO {kind}", {"kind": kind})
+        return value
+    return check
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text("date", r"\d{4}-\d{2}-\d{2}"))]
+IsoTime = Annotated[dt.time, BeforeValidator(_iso_text("time", r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"))]
 
 
 class Strict(BaseModel):
@@ -73,3 +94,68 @@ class ReprintBody(Strict):
 
 class SiteQuery(Query):
     site_id: QueryId | None = None
+
+
+# --------------------------------------------------------------------------- answers
+# What the main routes answer, for the OpenAPI document (and the fuzzer that checks answers against it).
+# Extra keys are allowed: answers may grow without breaking a client.
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class HealthAnswer(Answer):
+    status: Literal["ok"]
+    version: str
+    database: Literal["ok"]
+
+
+class ServiceRow(Answer):
+    id: int
+    code: str
+    name: str
+    waiting: int
+    active: bool
+
+
+class LoginUser(Answer):
+    id: int
+    username: str
+    role: Literal["admin", "supervisor", "clerk", "inspector"]
+
+
+class LoginAnswer(Answer):
+    token: str
+    user: LoginUser
+
+
+class IssuedTicket(Answer):
+    id: int
+    number: str
+    service_id: int
+    status: str
+    issued_at: str
+    ahead: int
+    estimated_wait_s: int | None
+    public_url: str
+
+
+class TicketAnswer(Answer):
+    id: int
+    number: str
+    service_id: int
+    status: TicketStatus
+    counter_id: int | None
+    issued_at: str
+
+
+class RatingAnswer(Answer):
+    id: int
+    ticket_id: int
+    score: int = Field(ge=1, le=5)
+    channel: str
+    created_at: str
+
+
+class PrintJobAnswer(Answer):
+    print_job_id: int

@@ -42,14 +42,17 @@ class RouteDoc:
     summary: str
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    responses: dict[int, str | type[BaseModel]] = field(default_factory=dict)
+    # status → a description, an answer model, or list[model]
+    responses: dict[int, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    body_optional: bool = False
 
 
 def documented(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-               responses: dict[int, Any] | None = None, tags: tuple[str, ...] = ()) -> Callable[[F], F]:
-    """Attach what the OpenAPI document says about a route."""
+               responses: dict[int, Any] | None = None, tags: tuple[str, ...] = (),
+               body_optional: bool = False) -> Callable[[F], F]:
+    """Attach what the OpenAPI document says about a route (`body_optional`: an empty body is accepted)."""
     def decorate(view: F) -> F:
-        setattr(view, DOC_ATTRIBUTE, RouteDoc(summary, body, query, responses or {}, tags))
+        setattr(view, DOC_ATTRIBUTE, RouteDoc(summary, body, query, responses or {}, tags, body_optional))
         return view
     return decorate
