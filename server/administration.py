@@ -250,13 +250,13 @@ def parse_field_catalogue(text: str) -> list[FieldSpec]:
     seen: set[str] = set()
     rows = iter(reader)
     while True:
+        line_number = reader.line_num + 1  # where the next record starts
         try:
             row = next(rows)
         except StopIteration:
             break
         except csv.Error:
-            raise errors.ValidationFailed(fields={f"line {reader.line_num}": CSV_UNREADABLE}) from None
-        line_number = reader.line_num
+            raise errors.ValidationFailed(fields={f"line {line_number}": CSV_UNREADABLE}) from None
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str) or v is None}
         try:
             spec = FieldSpec(

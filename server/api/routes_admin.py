@@ -56,17 +56,22 @@ def _owned(model: Any, entity_id: int, site: Site) -> Any:
     return row
 
 
-def _strict_types(model: type[BaseModel], value: dict[str, Any] | None, prefix: str) -> None:
-    """The types of a partial settings block, without coercion (`true` is not 1, "5" is not 5); bounds
-    and merging stay with the administration code."""
-    if value is None:
-        return
-    try:
-        model.model_validate(value, strict=True)
-    except ValidationError as error:
-        # Only a wrong type is this check's business; when there is one, every problem is answered at once.
-        if any(problem["type"].endswith("_type") for problem in error.errors()):
-            raise errors.ValidationFailed.from_pydantic(error, prefix=prefix) from None
+def _strict_types(*blocks: tuple[type[BaseModel], dict[str, Any] | None, str]) -> None:
+    """The types of partial settings blocks (model, value, prefix), without coercion (`true` is not 1, "5"
+    is not 5); bounds and merging stay with the administration code. When a type is wrong, every problem
+    of every block is answered at once."""
+    fields: dict[str, Any] = {}
+    wrong_type = False
+    for model, value, prefix in blocks:
+        if value is None:
+            continue
+        try:
+            model.model_validate(value, strict=True)
+        except ValidationError as error:
+            wrong_type = wrong_type or any(problem["type"].endswith("_type") for problem in error.errors())
+            fields.update(errors.ValidationFailed.from_pydantic(error, prefix=prefix).fields)
+    if wrong_type:
+        raise errors.ValidationFailed(fields=fields)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -367,7 +372,7 @@ def admin_create_device():  # type: ignore[no-untyped-def]
             tags=("admin",))
 def admin_update_device(device_id: int):  # type: ignore[no-untyped-def]
     data = json_body(DeviceUpdate)
-    _strict_types(KioskSettings, data.settings, "settings.")
+    _strict_types((KioskSettings, data.settings, "settings."))
     site = _site()
     device = _owned(Device, device_id, site)
     administration.update_device(db_session(), device, data.model_dump(exclude_none=True), _now(), by_staff_id=_by())
@@ -570,8 +575,8 @@ def admin_settings():  # type: ignore[no-untyped-def]
 @documented("Change site settings (validated as a whole)", body=SettingsBody, tags=("admin",))
 def admin_update_settings():  # type: ignore[no-untyped-def]
     data = json_body(SettingsBody)
-    for name, model in (("rating", RatingSettings), ("voice", VoiceSettings), ("alerts", AlertSettings)):
-        _strict_types(model, getattr(data, name), f"{name}.")
+    _strict_types((RatingSettings, data.rating, "rating."), (VoiceSettings, data.voice, "voice."),
+                  (AlertSettings, data.alerts, "alerts."))
     site = _site()
     changes = {key: value for key, value in data.model_dump(exclude_unset=True).items()}
     changed = administration.update_site_settings(db_session(), site, changes, _now(), by_staff_id=_by())

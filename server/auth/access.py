@@ -90,13 +90,13 @@ def require_actor() -> Actor:
 def enforce_access() -> None:
     """before_request hook: refuse a forged cross-site state change, then the call unless the view's
     declaration admits the caller."""
-    guard_cross_site()
     if request.endpoint is None:
         return  # 404/405 are answered by Flask itself
     view = current_app.view_functions.get(request.endpoint)
     if view is None:
         return
     declared = access_of(view)
+    guard_cross_site(public_view=declared is not None and PUBLIC in declared)
     if declared is None:
         if request.endpoint == "static" or request.endpoint.endswith(".static"):
             return  # Flask's own static files

@@ -61,13 +61,15 @@ def from_own_page() -> bool:
     return True  # not a browser (or an old one): the CSRF token below still guards the cookie
 
 
-def guard_cross_site() -> None:
-    """Refuse a forged state change (called by the access hook before any view runs)."""
-    if request.method in SAFE_METHODS or request.endpoint is None or header_credential():
+def guard_cross_site(public_view: bool) -> None:
+    """Refuse a forged state change (called by the access hook before the view's access is checked).
+    The CSRF token is needed where the session cookie authenticates (every non-public view) and on the
+    pages' form posts; a public API call (log-in, a citizen's rating) is not the cookie's doing."""
+    if request.method in SAFE_METHODS or header_credential():
         return
     if not from_own_page():
         raise errors.CrossSiteRequest()
-    if session.get("token") or not request.path.startswith("/api/"):
+    if (session.get("token") and not public_view) or not request.path.startswith("/api/"):
         try:
             csrf.protect()
         except CSRFError:
