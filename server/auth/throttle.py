@@ -13,6 +13,7 @@ only attempts without canbo1's device cookie; canbo1 at the counter PC logs in a
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 import threading
 import time
@@ -70,7 +71,7 @@ class LoginThrottle:
                 if len(self._recent_unknown) >= GLOBAL_FAILURES:
                     wait = max(wait, self._recent_unknown[0] + GLOBAL_WINDOW_S - now)
         if wait > 0:
-            raise errors.TooManyLoginAttempts(retry_after_s=int(wait) + 1)
+            raise errors.TooManyLoginAttempts(retry_after_s=math.ceil(wait))
 
     def failed(self, key: tuple[str, ...], known_device: bool) -> None:
         now = self.clock()
