@@ -11,18 +11,36 @@ import re
 from typing import Annotated, Any, Callable, Literal
 
 import pydantic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from server.inputs import DB_INT_MAX, DB_INT_MIN
 from server.models import TicketStatus
 
+def _in_database_range(value: int) -> int:
+    """What an INTEGER column holds. A validator, not Field(ge/le): pydantic keeps only the last bound
+    of each kind, and the fields' own bounds (`score` 1–5) must not be replaced by these."""
+    if value > DB_INT_MAX:
+        raise PydanticCustomError("less_than_equal", "at most {le}", {"le": DB_INT_MAX})
+    if value < DB_INT_MIN:
+        raise PydanticCustomError("greater_than_equal", "at least {ge}", {"ge": DB_INT_MIN})
+    return value
+
+
+def _documented_range(schema: dict[str, Any]) -> None:
+    schema.setdefault("maximum", DB_INT_MAX)
+    if "exclusiveMinimum" not in schema:
+        schema.setdefault("minimum", DB_INT_MIN)
+
+
+_IN_RANGE = (AfterValidator(_in_database_range), Field(json_schema_extra=_documented_range))
+
 # The shared types of every body and query model (server/api/*, the admin routes included).
-Id = Annotated[int, pydantic.Strict(), Field(gt=0, le=DB_INT_MAX)]
-Whole = Annotated[int, pydantic.Strict(), Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
+Id = Annotated[int, pydantic.Strict(), Field(gt=0), *_IN_RANGE]
+Whole = Annotated[int, pydantic.Strict(), *_IN_RANGE]
 Flag = Annotated[bool, pydantic.Strict()]
-QueryId = Annotated[int, Field(gt=0, le=DB_INT_MAX)]
-QueryWhole = Annotated[int, Field(ge=DB_INT_MIN, le=DB_INT_MAX)]
+QueryId = Annotated[int, Field(gt=0), *_IN_RANGE]
+QueryWhole = Annotated[int, *_IN_RANGE]
 
 
 def _iso_text(kind: str, pattern: str) -> Callable[[Any], Any]:

@@ -316,3 +316,14 @@ def test_socket_events_with_huge_ids_or_control_characters_are_refused(app) -> N
     console.disconnect()
     refused = socketio.test_client(app, auth={"ticket_token": "abc\u0000"})
     assert not refused.is_connected()
+
+
+def test_the_fields_own_bounds_hold_beside_the_database_range(client, callers) -> None:  # type: ignore[no-untyped-def]
+    """The shared bounded types must not replace a field's narrower bounds (score 1–5, offset ≥ 0)."""
+    for score, problem in ((0, "phải từ 1 trở lên"), (6, "không được quá 5")):
+        response = client.post("/api/v1/ratings", json={"ticket_id": 1, "score": score})
+        assert response.status_code == 422 and response.json["fields"] == {"score": problem}
+    negative = client.get("/api/v1/admin/audit?offset=-1", headers=callers["admin"])  # PostgreSQL refuses OFFSET -1
+    assert negative.status_code == 422 and negative.json["fields"] == {"offset": "phải từ 0 trở lên"}
+    level = client.post("/api/v1/admin/priorities", json={"code": "x", "name": "X", "level": 10}, headers=callers["admin"])
+    assert level.status_code == 422 and level.json["fields"] == {"level": "không được quá 9"}
