@@ -112,19 +112,18 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return json.loads(s, **kwargs)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def check_request_text() -> None:
     """before_request hook: no control character in the path, the query string or a form post."""
     if has_control_characters(request.path):
         raise errors.NotFound()
     for source in (request.args, request.form if request.mimetype in FORM_TYPES else None):
-        if not source:
-            continue
-        for key, values in source.lists():
+        for key, values in (source.lists() if source else ()):
             if has_control_characters(key) or any(has_control_characters(value) for value in values):
-                raise errors.ValidationFailed(fields={key if not has_control_characters(key) else "query": CONTROL_PROBLEM})
-
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+                location = "query" if has_control_characters(key) else key
+                raise errors.ValidationFailed(fields={location: CONTROL_PROBLEM})
 
 
 def init_inputs(app: Flask) -> None:

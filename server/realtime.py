@@ -256,7 +256,7 @@ def _handled(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, 
 
     def wrapper(*args: Any) -> dict[str, Any]:
         try:
-            location = first_control_character(list(args))
+            location = first_control_character(args[0] if len(args) == 1 else list(args))
             if location is not None:
                 raise errors.ValidationFailed(fields={location: CONTROL_PROBLEM})
             return {"ok": True, **handler(*args)}
