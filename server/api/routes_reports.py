@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from flask import Response, jsonify
 from flask_babel import gettext
@@ -26,20 +26,25 @@ from server.runtime import db_session, runtime
 READERS = ("supervisor", "admin", "inspector")
 
 
-class ReportQuery(Query):
-    """`from`/`to` are local dates, both included (default: today); `group_by` one of the groupings."""
+class PeriodQuery(Query):
+    """`from`/`to` are local dates, both included (default: today), in that order."""
 
     date_from: IsoDate | None = Field(default=None, alias="from")
     date_to: IsoDate | None = Field(default=None, alias="to")
-    group_by: Literal["service", "counter", "clerk", "site"] = "service"
-    format: Literal["json", "csv", "xlsx"] = "json"
     site_id: QueryId | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ReportQuery":
+    def _ordered(self) -> "PeriodQuery":
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("from must not be after to")
         return self
+
+
+class ReportQuery(PeriodQuery):
+    """A period and one of the groupings; JSON, or a CSV/XLSX download of the same rows."""
+
+    group_by: Literal["service", "counter", "clerk", "site"] = "service"
+    format: Literal["json", "csv", "xlsx"] = "json"
 
 
 def _site_ids(actor: Actor, requested: int | None) -> list[int]:
@@ -77,9 +82,12 @@ def _report(query: ReportQuery) -> tuple[dict[str, Any], Site | None]:
     return report, site
 
 
-def _parse_query() -> ReportQuery:
+Q = TypeVar("Q", bound=PeriodQuery)
+
+
+def _parse_query(model: type[Q]) -> Q:
     try:
-        return query_args(ReportQuery)
+        return query_args(model)
     except errors.ValidationFailed as error:
         if any("after" in str(problem) for problem in error.fields.values()):
             raise errors.ValidationFailed(message=errors.N_("The start date must not be after the end date."),
@@ -93,7 +101,7 @@ def _parse_query() -> ReportQuery:
 @documented("Figures per field, counter, clerk or site for a period of local dates (inclusive); "
             "format=csv or xlsx downloads the same rows", query=ReportQuery, tags=("reports",))
 def report_summary():  # type: ignore[no-untyped-def]
-    query = _parse_query()
+    query = _parse_query(ReportQuery)
     report, site = _report(query)
     if query.format == "json":
         return jsonify(report)
@@ -112,17 +120,15 @@ def report_summary():  # type: ignore[no-untyped-def]
                     headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
 
 
-class RankingQuery(Query):
-    date_from: IsoDate | None = Field(default=None, alias="from")
-    date_to: IsoDate | None = Field(default=None, alias="to")
-    site_id: QueryId | None = None
+class RankingQuery(PeriodQuery):
+    """The period of a ranking (from > to is refused with 422, like the summary's)."""
 
 
 @api.get("/reports/ranking")
 @allow(*READERS)
 @documented("Clerks ranked by citizen satisfaction over a period", query=RankingQuery, tags=("reports",))
 def report_ranking():  # type: ignore[no-untyped-def]
-    ranking_query = query_args(RankingQuery)
+    ranking_query = _parse_query(RankingQuery)
     query = ReportQuery.model_validate({"from": ranking_query.date_from, "to": ranking_query.date_to,
                                         "group_by": "clerk", "site_id": ranking_query.site_id})
     report, _site = _report(query)

@@ -80,6 +80,10 @@ def test_citizen_screens_run_without_a_csp_violation(live_server, screen, artifa
     expect(hall.page.locator("body")).to_contain_text(called["number"])
     live_server.api("POST", f"/tickets/{called['id']}/finish", token=clerk)
     expect(terminal.page.locator(".rt-score").first).to_be_visible()
+    invalid = screen(390, 844)
+    invalid.page.goto(live_server.url + "/t/khong-phai-ma-that", wait_until="load")
+    expect(invalid.page.locator("body")).to_contain_text("Đường dẫn phiếu này không hợp lệ.")
+    invalid.check(artifacts, "phone-invalid-link")
     hall.check(artifacts, "hall")
     counter_display.check(artifacts, "counter-display")
     terminal.check(artifacts, "rating-terminal")
@@ -113,6 +117,11 @@ def test_staff_screens_run_without_a_csp_violation(live_server, screen, artifact
     dashboard.page.goto(live_server.url + "/dashboard/reports")
     dashboard.page.wait_for_selector("html[data-ready=yes]")
     dashboard.check(artifacts, "reports")
+    dashboard.page.click(".staff-bar .lang-link")  # the language switch comes back to the same page
+    dashboard.page.wait_for_url(live_server.url + "/dashboard/reports")
+    expect(dashboard.page.locator("#logout-button")).to_have_text("Log out")
+    dashboard.page.wait_for_selector("html[data-ready=yes]")
+    dashboard.check(artifacts, "reports-english")
     dashboard.page.click("#logout-button")  # the staff bar's script, now a static file
     dashboard.page.wait_for_url("**/login?next=*")
 

@@ -327,3 +327,11 @@ def test_the_fields_own_bounds_hold_beside_the_database_range(client, callers) -
     assert negative.status_code == 422 and negative.json["fields"] == {"offset": "phải từ 0 trở lên"}
     level = client.post("/api/v1/admin/priorities", json={"code": "x", "name": "X", "level": 10}, headers=callers["admin"])
     assert level.status_code == 422 and level.json["fields"] == {"level": "không được quá 9"}
+
+
+def test_a_ranking_period_that_ends_before_it_starts_is_422(client, callers) -> None:  # type: ignore[no-untyped-def]
+    """Found by the long fuzz run: this answered 500 (the summary already refused it)."""
+    response = client.get("/api/v1/reports/ranking?from=2026-11-02&to=2026-11-01", headers=callers["supervisor"])
+    assert response.status_code == 422 and response.json["error"] == "validation_failed"
+    summary = client.get("/api/v1/reports/summary?from=2026-11-02&to=2026-11-01", headers=callers["supervisor"])
+    assert response.json["message"] == summary.json["message"]
