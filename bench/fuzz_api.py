@@ -38,6 +38,7 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 PHASES = ("examples", "coverage", "fuzzing")
 EXCLUDED_PATHS = ("/auth/logout",)  # it would revoke the fuzzer's own token
 DEFAULT_SEED = 11
+CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 
 
 @dataclass
@@ -66,7 +67,8 @@ def fuzz(server_url: str, identity: str, headers: dict[str, str], *, examples: i
     with tempfile.TemporaryDirectory(prefix="hangcho-fuzz-") as workdir:
         counts_path = Path(workdir) / "counts.json"
         command = [
-            sys.executable, "-m", "schemathesis.cli", "run", f"{server_url}/api/v1/openapi.json",
+            sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG_FILE),
+            "run", f"{server_url}/api/v1/openapi.json",
             "--url", f"{server_url}/api/v1",
             "--checks", ",".join(CHECKS), "--phases", ",".join(phases),
             "--max-examples", str(examples), "--seed", str(seed), "--workers", str(workers),

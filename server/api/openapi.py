@@ -65,6 +65,11 @@ ERROR_HEADERS = {405: {"Allow": {"schema": {"type": "string"}, "description": "t
                  429: {"Retry-After": {"schema": {"type": "string"}, "description": "seconds to wait"}}}
 
 
+# gunicorn refuses a request line over 4 KiB itself, with its own HTML page, before the application.
+REQUEST_LINE_TOO_LONG = {"description": "request line too long (answered by the HTTP server)",
+                         "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def build_openapi() -> dict[str, Any]:
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     error_answer = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -83,6 +88,7 @@ def build_openapi() -> dict[str, Any]:
             responses: dict[str, Any] = {"default": error_answer}
             for status, headers in ERROR_HEADERS.items():
                 responses[str(status)] = {**error_answer, "description": f"error ({status})", "headers": headers}
+            responses["414"] = REQUEST_LINE_TOO_LONG
             for status, answer in (doc.responses if doc else {}).items():
                 responses[str(status)] = _answer(status, answer, components)
                 if status in ERROR_HEADERS:
