@@ -56,7 +56,19 @@ def _iso_text(kind: str, pattern: str) -> Callable[[Any], Any]:
     return check
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_text("date", r"\d{4}-\d{2}-\d{2}"))]
+# Dates a centre can have data for; the business-day arithmetic leaves Python's range near year 1 or 9999.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("greater_than_equal", "at least {ge}", {"ge": EARLIEST_DATE.isoformat()})
+    if value > LATEST_DATE:
+        raise PydanticCustomError("less_than_equal", "at most {le}", {"le": LATEST_DATE.isoformat()})
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text("date", r"\d{4}-\d{2}-\d{2}")), AfterValidator(_plausible_date)]
 IsoTime = Annotated[dt.time, BeforeValidator(_iso_text("time", r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"))]
 
 

@@ -335,3 +335,11 @@ def test_a_ranking_period_that_ends_before_it_starts_is_422(client, callers) -> 
     assert response.status_code == 422 and response.json["error"] == "validation_failed"
     summary = client.get("/api/v1/reports/summary?from=2026-11-02&to=2026-11-01", headers=callers["supervisor"])
     assert response.json["message"] == summary.json["message"]
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "from=9999-12-31", "from=1899-12-31&to=1900-01-01"])
+def test_report_dates_outside_any_plausible_period_are_422(client, callers, query) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzzer: year 1 in Hà Nội's zone overflowed Python's dates (500)."""
+    for path in ("/api/v1/reports/ranking", "/api/v1/reports/summary"):
+        response = client.get(f"{path}?{query}", headers=callers["supervisor"])
+        assert response.status_code == 422, (path, query, response.status_code)
