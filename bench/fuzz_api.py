@@ -81,7 +81,8 @@ def fuzz(server_url: str, identity: str, headers: dict[str, str], *, examples: i
             command += ["--max-time", str(max_time_s)]
         env = {**os.environ, "SCHEMATHESIS_HOOKS": "bench.fuzz_hooks", "HANGCHO_FUZZ_COUNTS": str(counts_path),
                "HANGCHO_FUZZ_OWN_STAFF_ID": str(own_staff_id or ""), "PYTHONPATH": str(PROJECT_ROOT)}
-        finished = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        # In the temporary folder: schemathesis keeps its crash files under the working directory.
+        finished = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
         counts = json.loads(counts_path.read_text()) if counts_path.exists() else {"statuses": {}, "server_errors": []}
     return FuzzRun(identity, finished.returncode, Counter({int(k): v for k, v in counts["statuses"].items()}),
                    counts["server_errors"], finished.stdout + finished.stderr)
