@@ -11,12 +11,13 @@ PIP := $(VENV)/bin/pip
 SYSTEM_PACKAGES := chromium espeak-ng fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run reset test install install-dev system-packages node voice-pack clean help
+.PHONY: run reset test fuzz install install-dev system-packages node voice-pack clean help
 
 help:
 	@echo "make run   - install, migrate, seed the demo centre and start server + simulated devices"
 	@echo "make reset - forget the demo's data and printed tickets (stop make run first)"
 	@echo "make test  - install what the tests need and run the whole suite"
+	@echo "make fuzz  - fuzz the API with schemathesis for long (EXAMPLES=1000 DATABASE=sqlite|postgres)"
 
 system-packages: $(VENV)/.system-packages
 $(VENV)/.system-packages: Makefile
@@ -61,6 +62,12 @@ reset:
 
 test: install-dev
 	$(PY) -m pytest
+
+# The long API fuzz run (docs/security.md); `make test` runs a short one.
+EXAMPLES ?= 1000
+DATABASE ?= sqlite
+fuzz: install-dev
+	$(PY) -m bench.fuzz_api --examples $(EXAMPLES) --database $(DATABASE)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache

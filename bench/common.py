@@ -39,8 +39,10 @@ class BenchServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_server(database_url: str | None = None, workdir: Path | None = None, **env_overrides: str) -> BenchServer:
-    """`python -m server serve` with the demo centre seeded (if the database is empty), on a free port."""
+def start_server(database_url: str | None = None, workdir: Path | None = None, log_path: Path | None = None,
+                 **env_overrides: str) -> BenchServer:
+    """`python -m server serve` with the demo centre seeded (if the database is empty), on a free port;
+    its output goes to `log_path` when given."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="hangcho-bench-"))
     port = free_port()
     env = {
@@ -54,8 +56,9 @@ def start_server(database_url: str | None = None, workdir: Path | None = None, *
     }
     subprocess.run([sys.executable, "-m", "server", "seed-demo", "--if-empty"], cwd=PROJECT_ROOT, env=env, check=True,
                    capture_output=True)
+    output = log_path.open("ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen([sys.executable, "-m", "server", "serve"], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

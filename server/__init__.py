@@ -36,9 +36,13 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
     from server.api import api
     from server.api.errors import register_error_handlers
     from server.auth.access import enforce_access
+    from server.auth.cross_site import init_cross_site
     from server.db import make_engine, make_session_factory
+    from server.headers import init_headers
     from server.i18n import init_i18n
+    from server.inputs import init_inputs
     from server.pages import pages
+    from server.proxies import TrustedProxies, parse_networks
     from server.queue.clock import SystemClock
     from server.realtime import SocketIOPublisher, init_realtime, socketio
     from server.runtime import EXTENSION_KEY, Runtime, close_db_session
@@ -51,10 +55,12 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
         SECRET_KEY=settings.effective_secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_https,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.token_ttl_hours),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_AS_ASCII=False,
     )
+    init_inputs(app)  # before any route is added: the bounded `int` converter applies to every rule
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
     enrichers: list = []
@@ -70,8 +76,9 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
     app.extensions[EXTENSION_KEY] = runtime
     init_i18n(app)
     register_error_handlers(app)
+    init_cross_site(app)
     app.before_request(enforce_access)
-    app.after_request(_security_headers)
+    init_headers(app)
     app.teardown_appcontext(close_db_session)
     app.register_blueprint(api)
     app.register_blueprint(pages)
@@ -86,14 +93,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
         if hasattr(module, "init_app"):
             module.init_app(app)
     init_realtime(app)
+    # Outermost, so Socket.IO's requests see the real client address too.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]
     return app
-
-
-def _security_headers(response):  # type: ignore[no-untyped-def]
-    """Headers every answer carries: no MIME sniffing, no framing by other sites, no referrer leaks
-    of the ticket tokens in /t/… URLs."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 

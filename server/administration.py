@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from server import errors
 from server.auth.identity import forget_credentials
 from server.auth.secrets import digest, hash_password, new_device_key, new_password
+from server.inputs import CONTROL_PROBLEM, DB_INT_MAX, DB_INT_MIN, has_control_characters
 from server.models import (
     AuditEntry,
     Centre,
@@ -254,6 +255,9 @@ def validate_field(spec: FieldSpec) -> dict[str, str]:
         problems["number_prefix"] = "ASCII letters only, at most 8"
     if spec.daily_quota is not None and spec.daily_quota < 1:
         problems["daily_quota"] = "at least 1, or empty for none"
+    for name in ("code", "name", "name_en", "group_name"):
+        if has_control_characters(getattr(spec, name)):
+            problems[name] = CONTROL_PROBLEM
     return problems
 
 
@@ -269,22 +273,34 @@ CSV_COLUMNS = ("code", "name", "name_en", "group", "prefix", "start", "end", "wi
 
 def parse_field_catalogue(text: str) -> list[FieldSpec]:
     """Read a field catalogue CSV (UTF-8, header row; `code,name` required). Raises on the first bad row,
-    naming it, so an import is all or nothing."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or not {"code", "name"} <= {f.strip() for f in reader.fieldnames}:
+    naming its line, so an import is all or nothing. Lines may end in CRLF, LF or a bare CR."""
+    reader = csv.DictReader(_csv_lines(text))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error:
+        raise errors.ValidationFailed(fields={"line 1": CSV_UNREADABLE}) from None
+    if fieldnames is None or not {"code", "name"} <= {f.strip() for f in fieldnames}:
         raise errors.ValidationFailed(fields={"csv": "header must include code,name"})
     specs: list[FieldSpec] = []
     seen: set[str] = set()
-    for line_number, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    rows = iter(reader)
+    while True:
+        line_number = reader.line_num + 1  # where the next record starts
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise errors.ValidationFailed(fields={f"line {line_number}": CSV_UNREADABLE}) from None
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str) or v is None}
         try:
             spec = FieldSpec(
                 code=row["code"], name=row["name"], name_en=row.get("name_en", ""), group_name=row.get("group", ""),
                 number_prefix=row.get("prefix", ""),
-                number_start=int(row["start"]) if row.get("start") else None,
-                number_end=int(row["end"]) if row.get("end") else None, number_width=int(row.get("width") or 0),
-                daily_quota=int(row["quota"]) if row.get("quota") else None,
-                average_service_s=int(row.get("average_service_s") or 300), position=len(specs),
+                number_start=_whole(row["start"]) if row.get("start") else None,
+                number_end=_whole(row["end"]) if row.get("end") else None, number_width=_whole(row.get("width") or "0"),
+                daily_quota=_whole(row["quota"]) if row.get("quota") else None,
+                average_service_s=_whole(row.get("average_service_s") or "300"), position=len(specs),
             )
         except ValueError:
             raise errors.ValidationFailed(fields={f"line {line_number}": "numbers expected in start/end/width/quota"}) from None
@@ -298,6 +314,22 @@ def parse_field_catalogue(text: str) -> list[FieldSpec]:
     return specs
 
 
+CSV_UNREADABLE = errors.N_("this line cannot be read as CSV")
+
+
+def _csv_lines(text: str) -> io.StringIO:
+    """The file with universal line ends (a bare CR, as old spreadsheets write, ends a line too)."""
+    return io.StringIO(text.lstrip("\ufeff"), newline=None)
+
+
+def _whole(text: str) -> int:
+    """A whole number a database INTEGER column holds; ValueError otherwise."""
+    value = int(text)
+    if not DB_INT_MIN <= value <= DB_INT_MAX:
+        raise ValueError(text)
+    return value
+
+
 CSV_TO_FIELD = {"name": "name", "name_en": "name_en", "group": "group_name", "prefix": "number_prefix",
                 "start": "number_start", "end": "number_end", "width": "number_width", "quota": "daily_quota",
                 "average_service_s": "average_service_s"}
@@ -308,11 +340,12 @@ def import_field_catalogue(session: Session, site_id: int, text: str, now: dt.da
     """Create new fields and update existing ones (matched by code; only the columns the file has are
     changed). All or nothing: a bad row refuses the whole file. Returns (created, updated)."""
     created = updated = 0
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    specs = parse_field_catalogue(text)  # first: it refuses a file that cannot be read, naming the line
+    header = next(csv.reader(_csv_lines(text)), [])
     present = [CSV_TO_FIELD[column.strip()] for column in header if column.strip() in CSV_TO_FIELD]
     existing = {s.code: s for s in session.scalars(select(Service).where(Service.site_id == site_id))}
     offset = len(existing)
-    for index, spec in enumerate(parse_field_catalogue(text)):
+    for index, spec in enumerate(specs):
         service = existing.get(spec.code)
         if service is None:
             create_field(session, site_id, FieldSpec(**{**spec.__dict__, "position": offset + index}), now, by_staff_id)

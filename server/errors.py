@@ -164,6 +164,16 @@ class InvalidRatingToken(Forbidden):
     message = N_("This rating link is not valid.")
 
 
+class CrossSiteRequest(Forbidden):
+    code = "cross_site_request"
+    message = N_("This request came from another website and was refused. Please use the centre's own pages.")
+
+
+class CsrfTokenMissing(Forbidden):
+    code = "csrf_failed"
+    message = N_("This page has expired. Please reload it and try again.")
+
+
 class RatingRateLimited(HangChoError):
     code = "rate_limited"
     status = 429
@@ -173,7 +183,14 @@ class RatingRateLimited(HangChoError):
 class TooManyLoginAttempts(HangChoError):
     code = "too_many_attempts"
     status = 429
-    message = N_("Too many failed log-ins. Please wait a few minutes.")
+    message = N_("Too many failed log-ins. Please wait %(seconds)s seconds and try again.")
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = max(1, int(retry_after_s))
+        super().__init__(seconds=self.retry_after_s)
+
+    def details(self) -> dict[str, Any]:
+        return {"retry_after_s": self.retry_after_s}
 
 
 # --- 404 -------------------------------------------------------------------------------------

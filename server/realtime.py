@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server import errors
 from server.api.errors import error_body
 from server.auth.identity import actor_for_credential
+from server.inputs import CONTROL_PROBLEM, DB_INT_MAX, first_control_character
 from server.models import Counter, Device, RatingWindow, Site, Ticket
 from server.queue import events as ev
 from server.queue import queries
@@ -210,6 +211,8 @@ def on_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-d
     A refusal is raised as (message, data) so the browser's `connect_error` carries `data.error`
     (python-socketio turns a single argument into a message string and drops the dict)."""
     auth = auth if isinstance(auth, dict) else {}
+    if first_control_character(auth) is not None:
+        raise ConnectionRefusedError("not_authenticated", {"error": "not_authenticated", "message": "not_authenticated"})
     session = db_session()
     now = runtime().clock.now()
     ticket_token = str(auth.get("ticket_token") or "")
@@ -250,10 +253,14 @@ def _actor() -> Actor:
 
 
 def _handled(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Socket events answer through their ack: {"ok": true, …} or {"ok": false, "error", "message"}."""
+    """Socket events answer through their ack: {"ok": true, …} or {"ok": false, "error", "message"}.
+    A control character anywhere in the message is refused here, for every event (as on HTTP)."""
 
     def wrapper(*args: Any) -> dict[str, Any]:
         try:
+            location = first_control_character(args[0] if len(args) == 1 else list(args))
+            if location is not None:
+                raise errors.ValidationFailed(fields={location: CONTROL_PROBLEM})
             return {"ok": True, **handler(*args)}
         except errors.HangChoError as error:
             return {"ok": False, **error_body(error)}
@@ -277,8 +284,8 @@ def on_request_snapshot(_data: Any = None) -> dict[str, Any]:
 def on_join_counter(data: Any = None) -> dict[str, Any]:
     """A clerk's console that just opened a counter joins that counter's room."""
     actor = _actor()
-    counter_id = int((data or {}).get("counter_id") or 0)
-    counter = db_session().get(Counter, counter_id)
+    counter_id = _integer(data.get("counter_id")) if isinstance(data, dict) else None
+    counter = db_session().get(Counter, counter_id) if counter_id is not None else None
     if actor.kind != "staff" or counter is None or counter.site_id != actor.site_id:
         raise errors.Forbidden()
     if actor.role == "clerk" and counter.clerk_id != actor.id:
@@ -314,7 +321,7 @@ def _bridge() -> Actor:
 
 def _parse_role(device: str) -> tuple[str, int]:
     role, _, target = str(device).partition(":")
-    if role not in BRIDGE_ROLES or not target.isdigit():
+    if role not in BRIDGE_ROLES or _integer(target) is None or not target.isdigit():
         raise errors.ValidationFailed(fields={"device": "ROLE:<id> with ROLE in " + ", ".join(BRIDGE_ROLES)})
     return role, int(target)
 
@@ -326,7 +333,8 @@ def on_bridge_hello(data: Any = None) -> dict[str, Any]:
     bridge = _bridge()
     session = db_session()
     accepted, rejected = [], []
-    for device in (data or {}).get("devices", []):
+    devices = data.get("devices") if isinstance(data, dict) else None
+    for device in devices if isinstance(devices, list) else []:
         try:
             role, target = _parse_role(device)
             if role == "printer":
@@ -353,7 +361,7 @@ def on_bridge_hello(data: Any = None) -> dict[str, Any]:
 @_handled
 def on_device_status(data: Any = None) -> dict[str, Any]:
     bridge = _bridge()
-    data = data or {}
+    data = data if isinstance(data, dict) else {}
     device = str(data.get("device", ""))
     _parse_role(device)
     status = str(data.get("status", ""))
@@ -367,11 +375,10 @@ def on_device_status(data: Any = None) -> dict[str, Any]:
 @_handled
 def on_print_result(data: Any = None) -> dict[str, Any]:
     bridge = _bridge()
-    data = data or {}
-    try:
-        job_id = int(data.get("job_id"))
-    except (TypeError, ValueError):
-        raise errors.ValidationFailed(fields={"job_id": "required"}) from None
+    data = data if isinstance(data, dict) else {}
+    job_id = _integer(data.get("job_id"))
+    if job_id is None:
+        raise errors.ValidationFailed(fields={"job_id": "required"})
     job = runtime().service(db_session()).record_print_result(
         job_id, bridge, bool(data.get("ok")), str(data.get("error") or ""), str(data.get("message") or "")
     )
@@ -431,13 +438,15 @@ def on_keypad_rating(data: Any = None) -> dict[str, Any]:
 
 
 def _integer(value: Any) -> int | None:
-    """An id or score from a device message; None when missing or not a whole number."""
+    """An id or score from a device message; None when missing, not a whole number, or beyond what the
+    database holds (an id that large names nothing)."""
     if isinstance(value, bool):
         return None
     try:
-        return int(value) if value is not None and str(value).strip() != "" else None
+        number = int(value) if value is not None and str(value).strip() != "" else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or abs(number) <= DB_INT_MAX else None
 
 
 def init_realtime(app: Any) -> None:

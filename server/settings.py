@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         "sockets wakes one writer thread per socket; a longer interval than Python's 5 ms lets each "
         "finish its send instead of being preempted (see docs/performance.md)",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For/-Proto/-Host headers are believed; from any other peer they are ignored",
+    )
     voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
     node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
 
@@ -65,6 +70,11 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def is_https(self) -> bool:
+        """Served over HTTPS (cookies are then sent only over HTTPS)."""
+        return self.base_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

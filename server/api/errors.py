@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
@@ -48,12 +48,14 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _answer(body: dict[str, Any], status: int) -> Response | tuple[str, int]:
+def _answer(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
     if wants_json():
         response = jsonify(body)
         response.status_code = status
-        return response
-    return render_template("error.html", error=body, status=status), status
+    else:
+        response = make_response(render_template("error.html", error=body, status=status), status)
+    response.headers.update(headers or {})
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -61,14 +63,17 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(error: HangChoError):  # type: ignore[no-untyped-def]
         if error.status == 401 and not wants_json():
             return render_template("login.html", error=None, next=request.full_path), 401
-        return _answer(error_body(error), error.status)
+        retry_after = getattr(error, "retry_after_s", None)
+        return _answer(error_body(error), error.status, {"Retry-After": str(retry_after)} if retry_after else None)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         status = error.code or 500
         body = {"error": HTTP_CODES.get(status, "http_error"),
                 "message": gettext(HTTP_MESSAGES.get(status, N_("The request could not be carried out.")))}
-        return _answer(body, status)
+        # Werkzeug's own headers say what the client may do next (`Allow` on 405, `Retry-After`).
+        kept = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        return _answer(body, status, kept)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]

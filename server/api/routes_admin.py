@@ -11,25 +11,22 @@ import datetime as dt
 from typing import Any, Literal
 
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
 from server import administration, audit_text, errors
 from server.api import api
 from server.api.common import resolve_site_id
+from server.api.schemas import Flag, Id, IsoDate, IsoTime, Query, QueryWhole, Strict, Whole
 from server.api.validation import documented, json_body, query_args
 from server.auth.access import allow, require_actor
 from server.errors import N_
 from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
 from server.queue import events as ev
-from server.queue.site_settings import kiosk_settings, site_settings
+from server.queue.site_settings import AlertSettings, KioskSettings, RatingSettings, VoiceSettings, kiosk_settings, site_settings
 from server.runtime import db_session, queue_service, runtime
 
 # --------------------------------------------------------------------------- helpers
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
 
 def _now() -> dt.datetime:
     return runtime().clock.now()
@@ -59,6 +56,24 @@ def _owned(model: Any, entity_id: int, site: Site) -> Any:
     return row
 
 
+def _strict_types(*blocks: tuple[type[BaseModel], dict[str, Any] | None, str]) -> None:
+    """The types of partial settings blocks (model, value, prefix), without coercion (`true` is not 1, "5"
+    is not 5); bounds and merging stay with the administration code. When a type is wrong, every problem
+    of every block is answered at once."""
+    fields: dict[str, Any] = {}
+    wrong_type = False
+    for model, value, prefix in blocks:
+        if value is None:
+            continue
+        try:
+            model.model_validate(value, strict=True)
+        except ValidationError as error:
+            wrong_type = wrong_type or any(problem["type"].endswith("_type") for problem in error.errors())
+            fields.update(errors.ValidationFailed.from_pydantic(error, prefix=prefix).fields)
+    if wrong_type:
+        raise errors.ValidationFailed(fields=fields)
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -72,11 +87,11 @@ class FieldCreate(Strict):
     group_name: str = Field(default="", max_length=120)
     number_prefix: str = Field(default="", max_length=8)
     # Both left out: the next free block of numbers for the prefix (GET /admin/services/free-range).
-    number_start: int | None = Field(default=None, ge=0)
-    number_end: int | None = Field(default=None, ge=0)
-    number_width: int = Field(default=0, ge=0, le=8)
-    daily_quota: int | None = Field(default=None, ge=1)
-    average_service_s: int = Field(default=300, ge=10, le=24 * 3600)
+    number_start: Whole | None = Field(default=None, ge=0)
+    number_end: Whole | None = Field(default=None, ge=0)
+    number_width: Whole = Field(default=0, ge=0, le=8)
+    daily_quota: Whole | None = Field(default=None, ge=1)
+    average_service_s: Whole = Field(default=300, ge=10, le=24 * 3600)
 
 
 class FieldUpdate(Strict):
@@ -84,14 +99,14 @@ class FieldUpdate(Strict):
     name_en: str | None = Field(default=None, max_length=200)
     group_name: str | None = Field(default=None, max_length=120)
     number_prefix: str | None = Field(default=None, max_length=8)
-    number_start: int | None = Field(default=None, ge=0)
-    number_end: int | None = Field(default=None, ge=0)
-    number_width: int | None = Field(default=None, ge=0, le=8)
-    daily_quota: int | None = Field(default=None, ge=1)
-    clear_quota: bool = False
-    average_service_s: int | None = Field(default=None, ge=10, le=24 * 3600)
-    active: bool | None = None
-    position: int | None = Field(default=None, ge=0)
+    number_start: Whole | None = Field(default=None, ge=0)
+    number_end: Whole | None = Field(default=None, ge=0)
+    number_width: Whole | None = Field(default=None, ge=0, le=8)
+    daily_quota: Whole | None = Field(default=None, ge=1)
+    clear_quota: Flag = False
+    average_service_s: Whole | None = Field(default=None, ge=10, le=24 * 3600)
+    active: Flag | None = None
+    position: Whole | None = Field(default=None, ge=0)
 
 
 class CatalogueImport(Strict):
@@ -111,9 +126,9 @@ def admin_services():  # type: ignore[no-untyped-def]
     return jsonify([field_view(service) for service in rows])
 
 
-class FreeRangeQuery(Strict):
+class FreeRangeQuery(Query):
     number_prefix: str = Field(default="", max_length=8, pattern=r"^[A-Za-z]*$")
-    number_width: int = Field(default=0, ge=0, le=8)
+    number_width: QueryWhole = Field(default=0, ge=0, le=8)
 
 
 @api.get("/admin/services/free-range")
@@ -175,15 +190,15 @@ def admin_import_services():  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- counters
 
 class CounterCreate(Strict):
-    number: int = Field(ge=1, le=999)
+    number: Whole = Field(ge=1, le=999)
     name: str = Field(default="", max_length=120)
-    service_ids: list[int] = Field(default_factory=list, max_length=100)
+    service_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class CounterUpdate(Strict):
     name: str | None = Field(default=None, max_length=120)
-    active: bool | None = None
-    service_ids: list[int] | None = Field(default=None, max_length=100)
+    active: Flag | None = None
+    service_ids: list[Id] | None = Field(default=None, max_length=100)
 
 
 def counter_view(counter: Counter) -> dict[str, Any]:
@@ -256,7 +271,7 @@ class StaffUpdate(Strict):
     full_name: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=120)
     role: Role | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 def staff_view(staff: Staff) -> dict[str, Any]:
@@ -322,7 +337,7 @@ def admin_reset_password(staff_id: int):  # type: ignore[no-untyped-def]
 class DeviceCreate(Strict):
     kind: Literal["kiosk", "display", "rating_terminal", "bridge"]
     name: str = Field(min_length=1, max_length=120)
-    counter_id: int | None = Field(default=None, gt=0)
+    counter_id: Id | None = None
 
 
 class DeviceUpdate(Strict):
@@ -374,6 +389,7 @@ def admin_create_device():  # type: ignore[no-untyped-def]
             tags=("admin",))
 def admin_update_device(device_id: int):  # type: ignore[no-untyped-def]
     data = json_body(DeviceUpdate)
+    _strict_types((KioskSettings, data.settings, "settings."))
     site = _site()
     device = _owned(Device, device_id, site)
     administration.update_device(db_session(), device, data.model_dump(exclude_none=True), _now(), by_staff_id=_by())
@@ -408,9 +424,9 @@ def admin_revoke_device(device_id: int):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- working hours and holidays
 
 class WorkingPeriodBody(Strict):
-    weekday: int = Field(ge=0, le=6)
-    opens_at: dt.time
-    closes_at: dt.time
+    weekday: Whole = Field(ge=0, le=6)
+    opens_at: IsoTime
+    closes_at: IsoTime
 
 
 class HoursBody(Strict):
@@ -418,7 +434,7 @@ class HoursBody(Strict):
 
 
 class HolidayBody(Strict):
-    date: dt.date
+    date: IsoDate
     name: str = Field(default="", max_length=200)
 
 
@@ -485,15 +501,15 @@ class PriorityCreate(Strict):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
-    level: int = Field(default=1, ge=1, le=9)
+    level: Whole = Field(default=1, ge=1, le=9)
 
 
 class PriorityUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    level: int | None = Field(default=None, ge=1, le=9)
-    active: bool | None = None
-    position: int | None = Field(default=None, ge=0)
+    level: Whole | None = Field(default=None, ge=1, le=9)
+    active: Flag | None = None
+    position: Whole | None = Field(default=None, ge=0)
 
 
 def priority_view(category: PriorityCategory) -> dict[str, Any]:
@@ -554,10 +570,10 @@ class SettingsBody(Strict):
     notice: str | None = Field(default=None, max_length=300)
     guidance: str | None = Field(default=None, max_length=300)
     cutoff: str | None = None
-    max_priority_in_row: int | None = None
+    max_priority_in_row: Whole | None = None
     field_order: str | None = None
-    paper_width_mm: int | None = None
-    recent_calls: int | None = None
+    paper_width_mm: Whole | None = None
+    recent_calls: Whole | None = None
 
 
 class NoticeBody(Strict):
@@ -576,6 +592,8 @@ def admin_settings():  # type: ignore[no-untyped-def]
 @documented("Change site settings (validated as a whole)", body=SettingsBody, tags=("admin",))
 def admin_update_settings():  # type: ignore[no-untyped-def]
     data = json_body(SettingsBody)
+    _strict_types((RatingSettings, data.rating, "rating."), (VoiceSettings, data.voice, "voice."),
+                  (AlertSettings, data.alerts, "alerts."))
     site = _site()
     changes = {key: value for key, value in data.model_dump(exclude_unset=True).items()}
     changed = administration.update_site_settings(db_session(), site, changes, _now(), by_staff_id=_by())
@@ -601,20 +619,22 @@ def set_notice():  # type: ignore[no-untyped-def]
 
 # --------------------------------------------------------------------------- the audit list
 
+class AuditQuery(Query):
+    limit: QueryWhole = Field(default=100, ge=1, le=500)
+    offset: QueryWhole = Field(default=0, ge=0)
+    entity: str | None = Field(default=None, max_length=64)
+
+
 @api.get("/admin/audit")
 @allow("admin")
-@documented("Audit entries, newest first (?limit=&offset=&entity=), each with `text`: the change as a sentence",
-            tags=("admin",))
+@documented("Audit entries, newest first, each with `text`: the change as a sentence in the reader's language",
+            query=AuditQuery, tags=("admin",))
 def admin_audit():  # type: ignore[no-untyped-def]
     site = _site()
-    try:
-        limit = max(1, min(500, int(request.args.get("limit", 100))))
-        offset = max(0, int(request.args.get("offset", 0)))
-    except ValueError:
-        raise errors.ValidationFailed(fields={"limit": N_("must be a whole number")}) from None
-    entity = request.args.get("entity") or None
-    entries = administration.audit_entries(db_session(), site.id, limit=limit, offset=offset, entity=entity)
+    query = query_args(AuditQuery)
+    entries = administration.audit_entries(db_session(), site.id, limit=query.limit, offset=query.offset,
+                                           entity=query.entity or None)
     names = audit_text.Names(db_session(), site.id)
     for entry in entries:
-        entry["text"] = audit_text.describe(entry, names)  # the entry as a sentence in the reader's language
+        entry["text"] = audit_text.describe(entry, names)
     return jsonify(entries)

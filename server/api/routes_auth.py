@@ -1,32 +1,25 @@
 """Staff log-in and log-out: a session cookie for browsers and a bearer token for API clients."""
 from __future__ import annotations
 
-from flask import jsonify, request, session
+from flask import jsonify, session
 
 from server.api import api
-from server.api.schemas import LoginBody
+from server.api.schemas import LoginAnswer, LoginBody
 from server.api.validation import documented, json_body
 from server.auth.access import allow, presented_credential, public, require_actor
-from server.auth.identity import LoginThrottle, log_in, log_out
+from server.auth.identity import log_out
+from server.auth.throttle import throttled_log_in
 from server.runtime import db_session, runtime
-from server import errors
-
-login_throttle = LoginThrottle()
 
 
 @api.post("/auth/login")
 @public
-@documented("Log a staff member in", body=LoginBody, responses={200: "token and user", 401: "wrong credentials"}, tags=("auth",))
+@documented("Log a staff member in", body=LoginBody,
+            responses={200: LoginAnswer, 401: "wrong credentials", 429: "too many failed log-ins: wait Retry-After"},
+            tags=("auth",))
 def login():  # type: ignore[no-untyped-def]
     body = json_body(LoginBody)
-    throttle_key = f"{body.username.lower()}|{request.remote_addr}"
-    login_throttle.check(throttle_key)
-    try:
-        staff, token = log_in(db_session(), body.username, body.password, runtime().clock.now(), runtime().settings.token_ttl_hours)
-    except errors.InvalidCredentials:
-        login_throttle.failed(throttle_key)
-        raise
-    login_throttle.succeeded(throttle_key)
+    staff, token = throttled_log_in(db_session(), body.username, body.password, runtime().clock.now())
     session.clear()
     session["token"] = token
     session.permanent = True

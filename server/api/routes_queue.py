@@ -7,7 +7,8 @@ from sqlalchemy import select
 from server import errors
 from server.api import api
 from server.api.common import idempotency_key
-from server.api.schemas import IssueTicketBody, PauseBody, RecallBody, ReprintBody, TransferBody
+from server.api.schemas import (IssuedTicket, IssueTicketBody, PauseBody, PrintJobAnswer, RecallBody, ReprintBody,
+                                TicketAnswer, TransferBody)
 from server.api.validation import documented, json_body
 from server.auth.access import allow, public, require_actor
 from server.models import Counter, Ticket
@@ -33,7 +34,7 @@ def _counter_answer(counter: Counter):  # type: ignore[no-untyped-def]
 @api.post("/tickets")
 @allow("device:kiosk", "clerk", "supervisor", "admin")
 @documented("Issue a ticket (kiosk, or staff on a citizen's behalf)", body=IssueTicketBody,
-            responses={201: "the ticket with people ahead, estimated wait and public_url",
+            responses={201: IssuedTicket, 200: IssuedTicket,  # 200: the same Idempotency-Key again
                        404: "unknown field", 409: "closed hours or daily quota reached"}, tags=("tickets",))
 def issue_ticket():  # type: ignore[no-untyped-def]
     body = json_body(IssueTicketBody)
@@ -60,7 +61,7 @@ def issue_ticket():  # type: ignore[no-untyped-def]
 
 @api.get("/tickets/<int:ticket_id>")
 @allow("staff")
-@documented("A ticket with its history (from the event log)", tags=("tickets",))
+@documented("A ticket with its history (from the event log)", responses={200: TicketAnswer}, tags=("tickets",))
 def get_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     actor = require_actor()
     ticket = db_session().get(Ticket, ticket_id)
@@ -79,7 +80,7 @@ def public_ticket(token: str):  # type: ignore[no-untyped-def]
 
 @api.post("/counters/<int:counter_id>/call-next")
 @allow(*CLERKS)
-@documented("Call the next citizen to this counter", responses={200: "the called ticket", 404: "no_ticket_waiting"},
+@documented("Call the next citizen to this counter", responses={200: TicketAnswer, 404: "no_ticket_waiting"},
             tags=("counters",))
 def call_next(counter_id: int):  # type: ignore[no-untyped-def]
     ticket = queue_service().call_next(counter_id, require_actor(), idempotency_key=idempotency_key())
@@ -137,7 +138,8 @@ def list_counters():  # type: ignore[no-untyped-def]
 
 @api.post("/tickets/<int:ticket_id>/recall")
 @allow(*CLERKS)
-@documented("Call a ticket again, or bring back a no-show", responses={409: "invalid_transition"}, tags=("tickets",))
+@documented("Call a ticket again, or bring back a no-show", body=RecallBody, body_optional=True,
+            responses={200: TicketAnswer, 409: "invalid_transition"}, tags=("tickets",))
 def recall(ticket_id: int):  # type: ignore[no-untyped-def]
     body = json_body(RecallBody) if _has_body() else RecallBody()
     return _ticket_answer(queue_service().recall(ticket_id, require_actor(), counter_id=body.counter_id))
@@ -145,28 +147,28 @@ def recall(ticket_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/tickets/<int:ticket_id>/skip")
 @allow(*CLERKS)
-@documented("The called citizen did not come (no-show)", responses={409: "invalid_transition"}, tags=("tickets",))
+@documented("The called citizen did not come (no-show)", responses={200: TicketAnswer, 409: "invalid_transition"}, tags=("tickets",))
 def skip(ticket_id: int):  # type: ignore[no-untyped-def]
     return _ticket_answer(queue_service().skip(ticket_id, require_actor()))
 
 
 @api.post("/tickets/<int:ticket_id>/start")
 @allow(*CLERKS)
-@documented("Start serving the called citizen", responses={409: "invalid_transition"}, tags=("tickets",))
+@documented("Start serving the called citizen", responses={200: TicketAnswer, 409: "invalid_transition"}, tags=("tickets",))
 def start(ticket_id: int):  # type: ignore[no-untyped-def]
     return _ticket_answer(queue_service().start(ticket_id, require_actor()))
 
 
 @api.post("/tickets/<int:ticket_id>/finish")
 @allow(*CLERKS)
-@documented("Service finished; opens the counter's rating window", responses={409: "invalid_transition"}, tags=("tickets",))
+@documented("Service finished; opens the counter's rating window", responses={200: TicketAnswer, 409: "invalid_transition"}, tags=("tickets",))
 def finish(ticket_id: int):  # type: ignore[no-untyped-def]
     return _ticket_answer(queue_service().finish(ticket_id, require_actor()))
 
 
 @api.post("/tickets/<int:ticket_id>/transfer")
 @allow(*CLERKS)
-@documented("Send the citizen to another field or counter", body=TransferBody, responses={409: "invalid_transition"},
+@documented("Send the citizen to another field or counter", body=TransferBody, responses={200: TicketAnswer, 409: "invalid_transition"},
             tags=("tickets",))
 def transfer(ticket_id: int):  # type: ignore[no-untyped-def]
     body = json_body(TransferBody)
@@ -177,14 +179,15 @@ def transfer(ticket_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/tickets/<int:ticket_id>/cancel")
 @allow("supervisor", "admin")
-@documented("Remove a waiting ticket", tags=("tickets",))
+@documented("Remove a waiting ticket", responses={200: TicketAnswer}, tags=("tickets",))
 def cancel(ticket_id: int):  # type: ignore[no-untyped-def]
     return _ticket_answer(queue_service().cancel(ticket_id, require_actor()))
 
 
 @api.post("/tickets/<int:ticket_id>/reprint")
 @allow("device:kiosk", "supervisor", "admin")
-@documented("Print a ticket again on a kiosk's printer", body=ReprintBody, tags=("tickets",))
+@documented("Print a ticket again on a kiosk's printer", body=ReprintBody, body_optional=True,
+            responses={202: PrintJobAnswer}, tags=("tickets",))
 def reprint(ticket_id: int):  # type: ignore[no-untyped-def]
     body = json_body(ReprintBody) if _has_body() else ReprintBody()
     job_id = queue_service().reprint(ticket_id, require_actor(), kiosk_device_id=body.kiosk_id)

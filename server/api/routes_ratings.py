@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from server.api import api
-from server.api.schemas import RatingBody
+from server.api.schemas import RatingAnswer, RatingBody
 from server.api.validation import documented, json_body
 from server.auth.access import current_actor, public
 from server.queue.actors import Actor
@@ -17,7 +17,7 @@ from server.runtime import queue_service
 @documented(
     "Rate a served ticket (terminal key with ticket_id, or anyone with the ticket's token)",
     body=RatingBody,
-    responses={201: "the rating", 403: "bad token, staff credentials or another counter",
+    responses={201: RatingAnswer, 403: "bad token, staff credentials or another counter",
                409: "already_rated, ticket_not_served or rating_window_closed", 429: "rate_limited"},
     tags=("ratings",),
 )

@@ -3,16 +3,17 @@ GET /reports/comments (citizens' comments, also as CSV/XLSX)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Response, jsonify
 from flask_babel import gettext
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from server import errors
 from server.api import api
+from server.api.schemas import IsoDate, Query, QueryId, QueryWhole
 from server.api.validation import documented, query_args
 from server.auth.access import allow, require_actor
 from server.models import Site
@@ -28,15 +29,14 @@ from server.runtime import db_session, runtime
 READERS = ("supervisor", "admin", "inspector")
 
 
-class PeriodQuery(BaseModel):
-    """`from`/`to` are local dates, both included (default: today); the answer as JSON, CSV or XLSX."""
+class PeriodQuery(Query):
+    """`from`/`to` are local dates, both included (default: today), in that order; the answer as JSON, CSV
+    or XLSX."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
-    date_from: dt.date | None = Field(default=None, alias="from")
-    date_to: dt.date | None = Field(default=None, alias="to")
+    date_from: IsoDate | None = Field(default=None, alias="from")
+    date_to: IsoDate | None = Field(default=None, alias="to")
     format: Literal["json", "csv", "xlsx"] = "json"
-    site_id: int | None = Field(default=None, gt=0)
-    lang: Literal["vi", "en"] | None = None
+    site_id: QueryId | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "PeriodQuery":
@@ -54,7 +54,7 @@ class ReportQuery(PeriodQuery):
 class CommentsQuery(PeriodQuery):
     """A period, and at most `limit` comments (the newest)."""
 
-    limit: int | None = Field(default=None, gt=0, le=1000)
+    limit: QueryWhole | None = Field(default=None, gt=0, le=1000)
 
 
 def _site_ids(actor: Actor, requested: int | None) -> list[int]:
@@ -112,7 +112,10 @@ def _made_at(site: Site | None) -> dt.datetime:
     return runtime().clock.now().astimezone(ZoneInfo(site.timezone if site else runtime().settings.timezone))
 
 
-def _parse_query(model: type[Any] = ReportQuery) -> Any:
+Q = TypeVar("Q", bound=PeriodQuery)
+
+
+def _parse_query(model: type[Q]) -> Q:
     try:
         return query_args(model)
     except errors.ValidationFailed as error:
@@ -128,7 +131,7 @@ def _parse_query(model: type[Any] = ReportQuery) -> Any:
 @documented("Figures per field, counter, clerk or site for a period of local dates (inclusive); "
             "format=csv or xlsx downloads the same rows", query=ReportQuery, tags=("reports",))
 def report_summary():  # type: ignore[no-untyped-def]
-    query = _parse_query()
+    query = _parse_query(ReportQuery)
     report, site = _report(query)
     if query.format == "json":
         return jsonify(report)
@@ -166,19 +169,15 @@ def report_comments():  # type: ignore[no-untyped-def]
     return _download(export.comments_to_xlsx(comments, gettext, reasons, title, _made_at(site)), stem, "xlsx")
 
 
-class RankingQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    date_from: dt.date | None = Field(default=None, alias="from")
-    date_to: dt.date | None = Field(default=None, alias="to")
-    site_id: int | None = Field(default=None, gt=0)
-    lang: Literal["vi", "en"] | None = None
+class RankingQuery(PeriodQuery):
+    """The period of a ranking (from > to is refused with 422, like the summary's)."""
 
 
 @api.get("/reports/ranking")
 @allow(*READERS)
 @documented("Clerks ranked by citizen satisfaction over a period", query=RankingQuery, tags=("reports",))
 def report_ranking():  # type: ignore[no-untyped-def]
-    ranking_query = query_args(RankingQuery)
+    ranking_query = _parse_query(RankingQuery)
     query = ReportQuery.model_validate({"from": ranking_query.date_from, "to": ranking_query.date_to,
                                         "group_by": "clerk", "site_id": ranking_query.site_id})
     report, _site = _report(query)

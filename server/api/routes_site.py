@@ -7,7 +7,7 @@ from sqlalchemy import text
 from server import __version__
 from server.api import api
 from server.api.common import resolve_site_id
-from server.api.schemas import SiteQuery
+from server.api.schemas import HealthAnswer, ServiceRow, SiteQuery
 from server.api.validation import documented, query_args
 from server.auth.access import allow, current_actor, public, require_actor
 from server.queue import queries
@@ -16,7 +16,7 @@ from server.runtime import db_session, queue_service, runtime
 
 @api.get("/health")
 @public
-@documented("Liveness and database check", tags=("site",))
+@documented("Liveness and database check", responses={200: HealthAnswer}, tags=("site",))
 def health():  # type: ignore[no-untyped-def]
     db_session().execute(text("SELECT 1"))
     return jsonify({"status": "ok", "version": __version__, "database": "ok"})
@@ -24,7 +24,8 @@ def health():  # type: ignore[no-untyped-def]
 
 @api.get("/services")
 @public
-@documented("The fields (lĩnh vực) of a site with their waiting counts", query=SiteQuery, tags=("site",))
+@documented("The fields (lĩnh vực) of a site with their waiting counts", query=SiteQuery,
+            responses={200: list[ServiceRow]}, tags=("site",))
 def services():  # type: ignore[no-untyped-def]
     query = query_args(SiteQuery)
     site_id = resolve_site_id(current_actor(), query.site_id)

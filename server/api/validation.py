@@ -8,6 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from server import errors
+from server.inputs import refuse_control_characters
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., object])
@@ -15,12 +16,14 @@ DOC_ATTRIBUTE = "_hangcho_doc"
 
 
 def json_body(model: type[M]) -> M:
-    """The request's JSON parsed into `model`; malformed JSON → 400, wrong fields → 422."""
+    """The request's JSON parsed into `model`; malformed (or over-deep) JSON → 400, a control character
+    in any string → 422, wrong fields → 422."""
     if not request.is_json:
         raise errors.BadRequest()
     data = request.get_json(silent=True)
     if data is None:
         raise errors.BadRequest()
+    refuse_control_characters(data)
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -39,14 +42,17 @@ class RouteDoc:
     summary: str
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    responses: dict[int, str | type[BaseModel]] = field(default_factory=dict)
+    # status → a description, an answer model, or list[model]
+    responses: dict[int, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    body_optional: bool = False
 
 
 def documented(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-               responses: dict[int, Any] | None = None, tags: tuple[str, ...] = ()) -> Callable[[F], F]:
-    """Attach what the OpenAPI document says about a route."""
+               responses: dict[int, Any] | None = None, tags: tuple[str, ...] = (),
+               body_optional: bool = False) -> Callable[[F], F]:
+    """Attach what the OpenAPI document says about a route (`body_optional`: an empty body is accepted)."""
     def decorate(view: F) -> F:
-        setattr(view, DOC_ATTRIBUTE, RouteDoc(summary, body, query, responses or {}, tags))
+        setattr(view, DOC_ATTRIBUTE, RouteDoc(summary, body, query, responses or {}, tags, body_optional))
         return view
     return decorate

@@ -13,6 +13,7 @@ from typing import Callable, TypeVar
 from flask import current_app, g, request, session
 
 from server import errors
+from server.auth.cross_site import guard_cross_site
 from server.auth.identity import actor_for_credential
 from server.queue.actors import Actor
 from server.runtime import db_session, runtime
@@ -87,13 +88,15 @@ def require_actor() -> Actor:
 
 
 def enforce_access() -> None:
-    """before_request hook: refuse the call unless the view's declaration admits the caller."""
+    """before_request hook: refuse a forged cross-site state change, then the call unless the view's
+    declaration admits the caller."""
     if request.endpoint is None:
         return  # 404/405 are answered by Flask itself
     view = current_app.view_functions.get(request.endpoint)
     if view is None:
         return
     declared = access_of(view)
+    guard_cross_site(public_view=declared is not None and PUBLIC in declared)
     if declared is None:
         if request.endpoint == "static" or request.endpoint.endswith(".static"):
             return  # Flask's own static files

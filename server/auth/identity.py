@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import deque
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,37 +67,6 @@ def actor_for_credential(session: Session, credential: str, now: dt.datetime) ->
             _verified.clear()
         _verified[hashed] = (clock_now + valid_for, actor)
     return actor
-
-
-class LoginThrottle:
-    """Slows down password guessing: at most `limit` failures per username and address per window."""
-
-    def __init__(self, limit: int = 10, window_s: float = 300.0) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        with self._lock:
-            recent = self._recent(key)
-            if len(recent) >= self.limit:
-                raise errors.TooManyLoginAttempts()
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key).append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _recent(self, key: str) -> deque[float]:
-        queue = self._failures.setdefault(key, deque())
-        cutoff = time.monotonic() - self.window_s
-        while queue and queue[0] < cutoff:
-            queue.popleft()
-        return queue
 
 
 def log_in(session: Session, username: str, password: str, now: dt.datetime, ttl_hours: int) -> tuple[Staff, str]:

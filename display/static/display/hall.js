@@ -3,7 +3,7 @@
 (function (global) {
   "use strict";
 
-  const config = global.HANGCHO_DISPLAY;
+  const config = JSON.parse(document.getElementById("display-config").textContent);
   const live = global.HangChoDisplayLive;
   const text = live.texts(config.strings, config.lang);
   const NOTICE_SPEED_PX_S = 110;

@@ -3,7 +3,8 @@
 (function (global) {
   "use strict";
   const lang = document.documentElement.lang === "en" ? "en" : "vi";
-  const catalogue = global.HANGCHO_MESSAGES || {};
+  const messages = document.getElementById("staff-messages");
+  const catalogue = messages ? JSON.parse(messages.textContent) : {};
 
   /* t("key", {name: value}) → the message in the page's language with %(name)s filled in. */
   function t(key, params) {
@@ -69,6 +70,17 @@
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
     return node;
+  }
+
+  /* The staff bar's "Log out": revokes the token (bearer, or the cookie with the page's CSRF token). */
+  const logoutButton = document.getElementById("logout-button");
+  if (logoutButton) {
+    logoutButton.addEventListener("click", async () => {
+      const token = global.sessionStorage.getItem("hangcho.staffToken");
+      try { await global.HangChoLive.api("POST", "/auth/logout", undefined, token); } catch (ignored) { /* leave anyway */ }
+      global.sessionStorage.removeItem("hangcho.staffToken");
+      global.location.assign("/login?next=" + encodeURIComponent(global.location.pathname));
+    });
   }
 
   global.HangChoStaff = {lang, t, fill, staffToken, goToLogin, api, number, duration, percent, element};

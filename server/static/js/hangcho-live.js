@@ -97,10 +97,17 @@
     return global.localStorage.getItem("hangcho.deviceKey");
   }
 
+  /* The page's CSRF token (present when a staff session cookie exists), for requests the cookie authenticates. */
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   /* fetch() for the JSON API with the device key or staff token; resolves to {ok, status, data}. */
   async function api(method, path, body, credential, extraHeaders) {
     const headers = Object.assign({"Accept": "application/json"}, extraHeaders || {});
     if (credential) headers["Authorization"] = "Bearer " + credential;
+    else if (csrfToken()) headers["X-CSRFToken"] = csrfToken();  // the session cookie acts: prove it is our page
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const lang = document.documentElement.lang || "vi";
     const separator = path.includes("?") ? "&" : "?";

@@ -90,6 +90,8 @@ def test_the_clerk_serves_the_citizen_rates_and_only_the_dashboard_hears_it(  # 
     # The terminal opens for this ticket with its countdown; a low score asks for reasons.
     terminal.wait_for_selector("#screen-rate:not([hidden])")
     assert terminal.inner_text("#rate-number") == first["number"]
+    # The countdown is written by the terminal's 250 ms tick, so it may still be empty as the screen shows.
+    terminal.wait_for_function("document.getElementById('countdown-seconds').textContent !== ''")
     assert 20 <= int(terminal.inner_text("#countdown-seconds")) <= 30
     assert [terminal.inner_text(f".rt-score-{score} .rt-score-label") for score in (5, 4, 3, 2)] == [
         "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]

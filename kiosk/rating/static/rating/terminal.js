@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  const config = window.HANGCHO_RATING;
+  const config = JSON.parse(document.getElementById("rating-config").textContent);
   const strings = config.strings;
   const THANKS_MS = 5000;
   const REFUSED_MS = 6000;

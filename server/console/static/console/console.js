@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  const config = window.HANGCHO_CONSOLE;
+  const config = JSON.parse(document.getElementById("console-config").textContent);
   const strings = config.strings;
   const token = config.staffToken || window.sessionStorage.getItem("hangcho.staffToken") || "";
   const STORED_COUNTER = "hangcho.consoleCounter";
