@@ -33,8 +33,13 @@ def _now() -> dt.datetime:
 
 
 def _site() -> Site:
+    """The administrator's site. A change locks its row first, as every writer of the core does (one lock
+    order: site, then its rows), so an administrator's change and a device's report cannot deadlock."""
     actor = require_actor()
-    site = db_session().get(Site, resolve_site_id(actor, None))
+    query = select(Site).where(Site.id == resolve_site_id(actor, None))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        query = query.with_for_update()
+    site = db_session().scalar(query)
     if site is None:
         raise errors.NotFound()
     return site
