@@ -60,8 +60,11 @@ reset:
 	rm -rf var/hangcho.sqlite3 var/hangcho.sqlite3-wal var/hangcho.sqlite3-shm var/devices.json \
 	  var/sim-devices var/sim-printouts var/hardware-sim.sock
 
+# The suite waits mostly on servers, browsers and databases: a few more workers than cores keep both busy.
+TEST_WORKERS ?= 4
+
 test: install-dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=25
 
 # The long API fuzz run (docs/security.md); `make test` runs a short one.
 EXAMPLES ?= 1000

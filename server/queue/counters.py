@@ -122,7 +122,7 @@ class Counters(Concern):
         day = queries.site_business_date(self.session, counter.site_id, self.uow.now())
         payload["availability"] = {str(service_id): state for service_id, state
                                    in queries.service_availability(self.session, counter.site_id).items()}
-        payload["next"] = queries.next_hints(self.session, counter.site_id, day, [counter.id])
+        payload["next"] = queries.next_hints(self.session, counter.site_id, day, counter_ids=[counter.id])
         self.uow.record(ev.COUNTER_STATUS, counter.site_id, payload,
                         (ev.site_room(counter.site_id), ev.counter_room(counter.id), ev.rating_room(counter.id)),
                         counter_id=counter.id)

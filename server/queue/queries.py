@@ -10,7 +10,8 @@ import threading
 import time
 from typing import Any, Iterable
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import Session
 
 from server import errors
@@ -32,7 +33,7 @@ from server.models import (
 from server.queue import events as ev
 from server.queue.clock import Clock
 from server.queue.rules import Candidate, IssuingState, business_date, calling_order, estimated_wait_seconds
-from server.queue.site_settings import kiosk_settings, site_settings
+from server.queue.site_settings import SiteSettings, kiosk_settings, site_settings
 
 # What a field offers the citizen now (GET /services `availability`, docs/kiosk.md):
 OPEN = "open"  # an open counter serves it
@@ -180,92 +181,121 @@ def service_availability(session: Session, site_id: int) -> dict[int, str]:
 # One order (rules.calling_order) feeds call-next, the console's waiting list and the hall board's "next"
 # hint. The list loads every candidate of the counter; call-next and the hints need only its head, which
 # is the head of the same order over the best candidate of each class (reserved, priority, ordinary), so
-# they load three rows.
+# they load three rows, in one statement.
 
-def _counter_candidates(session: Session, counter: Counter, day: dt.date, best_only: bool) -> list[Candidate]:
-    """What this counter may call today: tickets transferred to it, and its fields' tickets not reserved
-    for another counter; with `best_only`, the first of each class in calling order."""
-    base = select(Ticket.id, Ticket.service_id, Ticket.issued_at, Ticket.priority_level, Ticket.target_counter_id).where(
+_CANDIDATE_COLUMNS = (Ticket.id, Ticket.service_id, Ticket.issued_at, Ticket.priority_level, Ticket.target_counter_id,
+                      Ticket.number)
+
+
+def _candidates(session: Session, counter: Counter, day: dt.date, settings: SiteSettings,
+                best_only: bool) -> list[tuple[Candidate, str]]:
+    """What this counter may call today, with each ticket's number: tickets transferred to it, and its
+    fields' tickets not reserved for another counter; with `best_only`, the first of each class."""
+    base = select(*_CANDIDATE_COLUMNS).where(
         Ticket.site_id == counter.site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
     service_ids = counter.service_ids
-    mine = base.where(Ticket.target_counter_id.is_(None), Ticket.service_id.in_(service_ids))
+    mine = Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)
     if not best_only:
-        queries = [base.where((Ticket.target_counter_id == counter.id)
-                              | (Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)))]
+        statement = base.where((Ticket.target_counter_id == counter.id) | mine)
     else:
-        site = session.get(Site, counter.site_id)
-        in_order = site_settings(site.settings if site else None).field_order.value == "in_order"
         positions = {service_id: index for index, service_id in enumerate(service_ids)}
+        in_order = settings.field_order.value == "in_order"
         field_rank = [case(positions, value=Ticket.service_id, else_=len(positions))] if positions and in_order else []
-        queries = [base.where(Ticket.target_counter_id == counter.id).order_by(Ticket.issued_at, Ticket.id).limit(1)]
+        classes = [base.where(Ticket.target_counter_id == counter.id).order_by(Ticket.issued_at, Ticket.id)]
         if service_ids:
-            queries.append(mine.where(Ticket.priority_level > 0)
-                           .order_by(Ticket.priority_level.desc(), *field_rank, Ticket.issued_at, Ticket.id).limit(1))
-            queries.append(mine.where(Ticket.priority_level == 0)
-                           .order_by(*field_rank, Ticket.issued_at, Ticket.id).limit(1))
-    return [Candidate(row.id, row.service_id, row.issued_at, row.priority_level,
-                      reserved_for_counter=row.target_counter_id == counter.id)
-            for query in queries for row in session.execute(query)]
+            classes.append(base.where(mine, Ticket.priority_level > 0)
+                           .order_by(Ticket.priority_level.desc(), *field_rank, Ticket.issued_at, Ticket.id))
+            classes.append(base.where(mine, Ticket.priority_level == 0)
+                           .order_by(*field_rank, Ticket.issued_at, Ticket.id))
+        firsts = [select(*klass.limit(1).subquery().c) for klass in classes]
+        statement = union_all(*firsts) if len(firsts) > 1 else firsts[0]
+    return [(Candidate(row.id, row.service_id, row.issued_at, row.priority_level,
+                       reserved_for_counter=row.target_counter_id == counter.id), row.number)
+            for row in session.execute(statement)]
 
 
-def _priority_streak(session: Session, counter_id: int, day: dt.date, limit: int) -> int:
-    """How many of the counter's latest calls today were priority tickets in a row (the fairness rule)."""
-    if limit <= 0:
-        return 0
-    levels = session.scalars(
-        select(Ticket.priority_level)
-        .where(Ticket.counter_id == counter_id, Ticket.business_date == day, Ticket.called_at.is_not(None))
-        .order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(limit)
-    ).all()
-    streak = 0
-    for level in levels:
-        if level == 0:
-            break
-        streak += 1
-    return streak
+def _priority_streaks(session: Session, counter_ids: list[int], day: dt.date, limit: int) -> dict[int, int]:
+    """Per counter, how many of its latest calls today were priority tickets in a row (the fairness rule)."""
+    if limit <= 0 or not counter_ids:
+        return {}
+    latest = (
+        select(Ticket.counter_id, Ticket.priority_level,
+               func.row_number().over(partition_by=Ticket.counter_id,
+                                      order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("recency"))
+        .where(Ticket.counter_id.in_(counter_ids), Ticket.business_date == day, Ticket.called_at.is_not(None))
+        .subquery()
+    )
+    calls: dict[int, list[tuple[int, int]]] = {}
+    for counter_id, level, recency in session.execute(
+            select(latest.c.counter_id, latest.c.priority_level, latest.c.recency).where(latest.c.recency <= limit)):
+        calls.setdefault(counter_id, []).append((recency, level))
+    streaks = {}
+    for counter_id, levels in calls.items():
+        streak = 0
+        for _recency, level in sorted(levels):
+            if level == 0:
+                break
+            streak += 1
+        streaks[counter_id] = streak
+    return streaks
 
 
-def _order(session: Session, counter: Counter, day: dt.date, best_only: bool) -> list[Candidate]:
+def _heads(session: Session, site: Site, counters: list[Counter], day: dt.date) -> dict[int, tuple[Candidate, str] | None]:
+    """The ticket each counter's next call takes, and its number."""
+    settings = site_settings(site.settings)
+    streaks = _priority_streaks(session, [counter.id for counter in counters], day, settings.max_priority_in_row)
+    heads: dict[int, tuple[Candidate, str] | None] = {}
+    for counter in counters:
+        found = _candidates(session, counter, day, settings, best_only=True)
+        numbers = {candidate.ticket_id: number for candidate, number in found}
+        positions = {service_id: index for index, service_id in enumerate(counter.service_ids)}
+        order = calling_order([candidate for candidate, _ in found], positions, streaks.get(counter.id, 0),
+                              settings.calling_policy)
+        heads[counter.id] = (order[0], numbers[order[0].ticket_id]) if order else None
+    return heads
+
+
+def counter_calling_order(session: Session, counter: Counter, day: dt.date) -> list[tuple[Candidate, str]]:
+    """Every waiting ticket of one counter (with its number), in the order its calls take them: the
+    console's list."""
     site = session.get(Site, counter.site_id)
-    settings = site_settings(site.settings if site else None)
+    assert site is not None
+    settings = site_settings(site.settings)
+    found = _candidates(session, counter, day, settings, best_only=False)
+    numbers = {candidate.ticket_id: number for candidate, number in found}
     positions = {service_id: index for index, service_id in enumerate(counter.service_ids)}
-    return calling_order(_counter_candidates(session, counter, day, best_only), positions,
-                         _priority_streak(session, counter.id, day, settings.max_priority_in_row),
-                         settings.calling_policy)
-
-
-def counter_calling_order(session: Session, counter: Counter, day: dt.date) -> list[Candidate]:
-    """Every waiting ticket of one counter, in the order its calls take them (the console's list)."""
-    return _order(session, counter, day, best_only=False)
+    streak = _priority_streaks(session, [counter.id], day, settings.max_priority_in_row).get(counter.id, 0)
+    order = calling_order([candidate for candidate, _ in found], positions, streak, settings.calling_policy)
+    return [(candidate, numbers[candidate.ticket_id]) for candidate in order]
 
 
 def next_for_counter(session: Session, counter: Counter, day: dt.date) -> Candidate | None:
     """The ticket the counter's next call takes (call-next, the hall board's hint)."""
-    order = _order(session, counter, day, best_only=True)
-    return order[0] if order else None
+    site = session.get(Site, counter.site_id)
+    assert site is not None
+    head = _heads(session, site, [counter], day)[counter.id]
+    return head[0] if head else None
 
 
-def next_hints(session: Session, site_id: int, day: dt.date, counter_ids: Iterable[int] | None = None
-               ) -> dict[str, dict[str, Any] | None]:
-    """Per working counter (open or paused; all of them, or those named), the ticket its next call takes."""
-    query = select(Counter).where(Counter.site_id == site_id, Counter.active.is_(True),
-                                  Counter.status.in_([CounterStatus.OPEN, CounterStatus.PAUSED]))
+def next_hints(session: Session, site_id: int, day: dt.date, *, counter_ids: Iterable[int] | None = None,
+               service_ids: Iterable[int] = ()) -> dict[str, dict[str, Any] | None]:
+    """Per working counter (open or paused), the ticket its next call takes: for every counter, or only
+    for those named and those serving the fields named (the counters a change may have touched)."""
+    site = session.get(Site, site_id)
+    if site is None:
+        return {}
+    counters = list(session.scalars(
+        select(Counter).where(Counter.site_id == site_id, Counter.active.is_(True),
+                              Counter.status.in_([CounterStatus.OPEN, CounterStatus.PAUSED]))
+        .options(selectinload(Counter.service_links))))
+    hints: dict[str, dict[str, Any] | None] = {}
     if counter_ids is not None:
-        counter_ids = list(counter_ids)
-        query = query.where(Counter.id.in_(counter_ids))
-    # A named counter that does not work now has no next ticket.
-    hints: dict[str, dict[str, Any] | None] = {str(counter_id): None for counter_id in counter_ids or ()}
-    for counter in session.scalars(query):
-        head = next_for_counter(session, counter, day)
-        number = session.scalar(select(Ticket.number).where(Ticket.id == head.ticket_id)) if head else None
-        hints[str(counter.id)] = {"id": head.ticket_id, "number": number} if head else None
+        named, fields = set(counter_ids), set(service_ids)
+        hints = {str(counter_id): None for counter_id in named}  # a named counter not working has no next
+        counters = [c for c in counters if c.id in named or fields.intersection(c.service_ids)]
+    for counter_id, head in _heads(session, site, counters, day).items():
+        hints[str(counter_id)] = {"id": head[0].ticket_id, "number": head[1]} if head else None
     return hints
-
-
-def counters_serving(session: Session, service_ids: Iterable[int]) -> list[int]:
-    """The counters whose fields include any of these (their next ticket may change with them)."""
-    return list(session.scalars(select(CounterService.counter_id).where(
-        CounterService.service_id.in_(list(service_ids))).distinct()))
 
 
 def current_seq(session: Session, site_id: int) -> int:
@@ -427,7 +457,7 @@ def counter_snapshot(session: Session, counter_id: int, clock: Clock) -> dict[st
     assert site is not None
     day = business_date(clock.now(), site.timezone)
     # The waiting list in the order this counter's calls take it (the same function as call-next).
-    order = [candidate.ticket_id for candidate in counter_calling_order(session, counter, day)[:200]]
+    order = [candidate.ticket_id for candidate, _number in counter_calling_order(session, counter, day)[:200]]
     loaded = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(order)))} if order else {}
     waiting = [loaded[ticket_id] for ticket_id in order]
     no_shows = session.scalars(

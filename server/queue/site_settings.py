@@ -6,6 +6,8 @@ takes effect at once in every process.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import logging
 from typing import Any, Literal
 
@@ -106,7 +108,13 @@ class SiteSettings(BaseModel):
 
 
 def site_settings(raw: dict[str, Any] | None) -> SiteSettings:
-    return SiteSettings.model_validate(raw or {})
+    """The typed settings of a site row (read on every verb: parsed once per distinct content)."""
+    return _parsed_site_settings(json.dumps(raw or {}, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_site_settings(canonical: str) -> SiteSettings:
+    return SiteSettings.model_validate(json.loads(canonical))
 
 
 class KioskSettings(BaseModel):

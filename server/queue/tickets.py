@@ -444,5 +444,5 @@ class Tickets(Concern):
         ).all()
         counts = {str(service_id): 0 for service_id in ids}
         counts.update({str(service_id): count for service_id, count in rows})
-        touched = {*queries.counters_serving(self.session, ids), *also_counters}
-        return {"waiting": counts, "next": queries.next_hints(self.session, site_id, day, touched)}
+        return {"waiting": counts,
+                "next": queries.next_hints(self.session, site_id, day, counter_ids=also_counters, service_ids=ids)}
