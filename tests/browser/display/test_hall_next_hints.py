@@ -26,3 +26,18 @@ def test_each_counter_shows_the_ticket_its_next_call_takes(desk, open_display, a
                            ".textContent === '2001'")
     assert desk.call_next(2)["number"] == "2001"
     hall.wait_for_function("() => !document.querySelector(\".hall-counter[data-counter-id='1'] .hall-counter-next\")")
+
+
+def test_hints_fit_when_nine_fields_put_the_counters_in_two_columns(live_server, desk, open_display, artifacts) -> None:  # type: ignore[no-untyped-def]
+    from tests.browser.display.test_display_rough_edges import add_fields
+
+    add_fields(live_server)
+    hall = open_display("/display/hall")
+    for service in (1, 3, 5, 6):  # one waiting citizen for each counter
+        desk.issue(service)
+    hall.wait_for_function("() => document.querySelectorAll('.hall-counter-next').length === 4")
+    hall.wait_for_function("() => document.fonts.status === 'loaded'")
+    overflowing = hall.evaluate("""() => Array.from(document.querySelectorAll('.hall-counter'))
+        .filter((row) => row.scrollWidth > row.clientWidth + 1).map((row) => row.textContent)""")
+    hall.screenshot(path=str(artifacts / "hall-next-hints-nine-fields-1920x1080.png"))
+    assert overflowing == []
