@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import func, select
 
 from server import administration, errors
@@ -219,6 +219,13 @@ class CoreMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ tickets
 
+    @initialize(arrivals=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(PRIORITIES)), min_size=2, max_size=8))
+    def the_morning_queue(self, arrivals: list[tuple[int, str | None]]) -> None:
+        """Citizens are waiting when the day's sequence starts, so calls and transfers have work to do."""
+        for service, priority in arrivals:
+            self.issue(service, priority, False)
+
+
     @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans())
     def issue(self, service: int, priority: str | None, by_staff: bool) -> None:
         service_id = self.services[service % len(self.services)]
@@ -285,6 +292,22 @@ class CoreMachine(RuleBasedStateMachine):
         ticket_id = self.active_ticket(pick) if any_ticket else self.active_ticket(pick, TicketStatus.CALLED)
         if ticket_id is not None:
             self.attempt("foreign_finish", lambda queue: queue.finish(ticket_id, clerk(clerk_of)))
+
+    @rule(counter=st.sampled_from(COUNTERS), destination=st.integers(0, 20), to_field=st.booleans(),
+          then_issue=st.booleans())
+    def serve_and_send_on(self, counter: int, destination: int, to_field: bool, then_issue: bool) -> None:
+        """The everyday sequence that broke a field for the day: a supervisor calls the next citizen to a
+        counter and sends them on to another field (or counter), and the kiosk then issues in that field."""
+        called = self.attempt("call_next", lambda queue: queue.call_next(counter, SUPERVISOR))
+        if called is None:
+            return
+        service_id = self.services[destination % len(self.services)]
+        target = {"to_service_id": service_id} if to_field else {"to_counter_id": COUNTERS[destination % 4]}
+        self.attempt("transfer", lambda queue: queue.transfer(called.id, SUPERVISOR, **target))
+        if then_issue:
+            issued = self.attempt("issue", lambda queue: queue.issue_ticket(service_id, KIOSK))
+            if issued is not None:
+                self.tickets.append(issued.ticket.id)
 
     @rule(pick=st.integers(0, 1000), to_field=st.booleans(), destination=st.integers(0, 20), as_supervisor=st.booleans())
     def transfer(self, pick: int, to_field: bool, destination: int, as_supervisor: bool) -> None:
@@ -539,7 +562,8 @@ def _counts_lists_and_hints_agree(session: Any, clock: FixedClock) -> None:
     assert sum(shown.values()) == sum(waiting.values())
     hints = queries.next_hints(session, SITE, day)
     for counter in session.scalars(select(Counter).where(Counter.status != CounterStatus.CLOSED)):
-        listed = [t["id"] for t in queries.counter_snapshot(session, counter.id, clock)["waiting"]]
+        # The console's list (counter_snapshot's "waiting" is this order, cut at 200).
+        listed = [candidate.ticket_id for candidate, _ in queries.counter_calling_order(session, counter, day)]
         hint = hints.get(str(counter.id))
         assert (hint["id"] if hint else None) == (listed[0] if listed else None), \
             f"counter {counter.number}: hall hint {hint}, console list {listed[:3]}"
