@@ -407,7 +407,7 @@ class CoreMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ administration
 
-    @rule(action=st.sampled_from(["edit_field", "edit_field", "create_field", "edit_counter", "edit_hours",
+    @rule(action=st.sampled_from(["edit_field", "share_numbers", "create_field", "edit_counter", "edit_hours",
                                   "edit_settings"]),
           # Starts near the demo's ranges (1001…, 2001…, A001…) make overlaps, where numbers collide, likely.
           pick=st.integers(0, 20), start=st.one_of(st.sampled_from([1, 995, 1001, 1002, 1999, 2001]), st.integers(0, 9000)),
@@ -430,6 +430,14 @@ class CoreMachine(RuleBasedStateMachine):
                                         {"number_start": start, "number_end": start + size, "number_prefix": prefix,
                                          "number_width": width, "active": flag or pick % 3 != 0}, now,
                                         by_staff_id=ADMIN_ID)
+
+        def share_numbers(session: Any) -> None:
+            """Give a field the numbering of another (the refused overlap an administrator tries most)."""
+            other = session.get(Service, self.services[(pick + 1) % len(self.services)])
+            administration.update_field(session, session.get(Service, service_id),
+                                        {"number_start": other.number_start, "number_end": other.number_end,
+                                         "number_prefix": other.number_prefix, "number_width": other.number_width},
+                                        now, by_staff_id=ADMIN_ID)
 
         def create_field(session: Any) -> None:
             code = f"F{len(self.services) + 1}"
@@ -455,10 +463,14 @@ class CoreMachine(RuleBasedStateMachine):
                 {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
                  "rating": {"window_s": window}}, now, by_staff_id=ADMIN_ID)
 
-        changes = {"edit_field": edit_field, "create_field": create_field, "edit_counter": edit_counter,
+        changes = {"edit_field": edit_field, "share_numbers": share_numbers, "create_field": create_field, "edit_counter": edit_counter,
                    "edit_hours": edit_hours, "edit_settings": edit_settings}
         if action != "create_field" or len(self.services) < 12:
             self.administer(action, changes[action], action)
+        if action in ("share_numbers", "edit_field") and flag:
+            # Citizens keep coming for the field just changed and for its neighbour.
+            for index in (pick, pick + 1):
+                self.issue(index, None, False)
 
     # ------------------------------------------------------------------ time
 
