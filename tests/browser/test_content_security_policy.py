@@ -134,5 +134,5 @@ def test_staff_screens_run_without_a_csp_violation(live_server, screen, artifact
 
     error = screen()
     error.page.goto(live_server.url + "/khong-co-trang-nay", wait_until="load")
-    expect(error.page.locator("h1")).to_have_text("Không tìm thấy.")
+    expect(error.page.locator("h1")).to_have_text("Không có trang này")
     error.check(artifacts, "error-page")
