@@ -6,11 +6,12 @@ events with a higher seq on top of it never misses or double-applies a change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 from typing import Any, Iterable
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import Select, bindparam, case, func, select, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import Session
 
@@ -191,43 +192,54 @@ def _candidates(session: Session, counter: Counter, day: dt.date, settings: Site
                 best_only: bool) -> list[tuple[Candidate, str]]:
     """What this counter may call today, with each ticket's number: tickets transferred to it, and its
     fields' tickets not reserved for another counter; with `best_only`, the first of each class."""
-    base = select(*_CANDIDATE_COLUMNS).where(
-        Ticket.site_id == counter.site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING)
-    service_ids = counter.service_ids
-    mine = Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)
-    if not best_only:
-        statement = base.where((Ticket.target_counter_id == counter.id) | mine)
+    service_ids = tuple(counter.service_ids)
+    if best_only:
+        statement = _best_candidates_statement(counter.id, service_ids, settings.field_order.value == "in_order")
     else:
-        positions = {service_id: index for index, service_id in enumerate(service_ids)}
-        in_order = settings.field_order.value == "in_order"
-        field_rank = [case(positions, value=Ticket.service_id, else_=len(positions))] if positions and in_order else []
-        classes = [base.where(Ticket.target_counter_id == counter.id).order_by(Ticket.issued_at, Ticket.id)]
-        if service_ids:
-            classes.append(base.where(mine, Ticket.priority_level > 0)
-                           .order_by(Ticket.priority_level.desc(), *field_rank, Ticket.issued_at, Ticket.id))
-            classes.append(base.where(mine, Ticket.priority_level == 0)
-                           .order_by(*field_rank, Ticket.issued_at, Ticket.id))
-        firsts = [select(*klass.limit(1).subquery().c) for klass in classes]
-        statement = union_all(*firsts) if len(firsts) > 1 else firsts[0]
+        statement = _all_candidates_statement(counter.id, service_ids)
+    rows = session.execute(statement, {"site_id": counter.site_id, "day": day})
     return [(Candidate(row.id, row.service_id, row.issued_at, row.priority_level,
                        reserved_for_counter=row.target_counter_id == counter.id), row.number)
-            for row in session.execute(statement)]
+            for row in rows]
+
+
+def _waiting_today() -> Select[Any]:
+    return select(*_CANDIDATE_COLUMNS).where(
+        Ticket.site_id == bindparam("site_id"), Ticket.business_date == bindparam("day"),
+        Ticket.status == TicketStatus.WAITING)
+
+
+@functools.lru_cache(maxsize=512)
+def _all_candidates_statement(counter_id: int, service_ids: tuple[int, ...]) -> Select[Any]:
+    mine = Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)
+    return _waiting_today().where((Ticket.target_counter_id == counter_id) | mine)
+
+
+@functools.lru_cache(maxsize=512)
+def _best_candidates_statement(counter_id: int, service_ids: tuple[int, ...], in_order: bool) -> Any:
+    """Built once per counter and field list: building this union is most of a verb's CPU otherwise
+    (each build makes new column proxies and a new cache key); the site and the day are parameters."""
+    base = _waiting_today()
+    mine = Ticket.target_counter_id.is_(None) & Ticket.service_id.in_(service_ids)
+    positions = {service_id: index for index, service_id in enumerate(service_ids)}
+    field_rank = [case(positions, value=Ticket.service_id, else_=len(positions))] if positions and in_order else []
+    classes = [base.where(Ticket.target_counter_id == counter_id).order_by(Ticket.issued_at, Ticket.id)]
+    if service_ids:
+        classes.append(base.where(mine, Ticket.priority_level > 0)
+                       .order_by(Ticket.priority_level.desc(), *field_rank, Ticket.issued_at, Ticket.id))
+        classes.append(base.where(mine, Ticket.priority_level == 0)
+                       .order_by(*field_rank, Ticket.issued_at, Ticket.id))
+    firsts = [select(*klass.limit(1).subquery().c) for klass in classes]
+    return union_all(*firsts) if len(firsts) > 1 else firsts[0]
 
 
 def _priority_streaks(session: Session, counter_ids: list[int], day: dt.date, limit: int) -> dict[int, int]:
     """Per counter, how many of its latest calls today were priority tickets in a row (the fairness rule)."""
     if limit <= 0 or not counter_ids:
         return {}
-    latest = (
-        select(Ticket.counter_id, Ticket.priority_level,
-               func.row_number().over(partition_by=Ticket.counter_id,
-                                      order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("recency"))
-        .where(Ticket.counter_id.in_(counter_ids), Ticket.business_date == day, Ticket.called_at.is_not(None))
-        .subquery()
-    )
     calls: dict[int, list[tuple[int, int]]] = {}
     for counter_id, level, recency in session.execute(
-            select(latest.c.counter_id, latest.c.priority_level, latest.c.recency).where(latest.c.recency <= limit)):
+            _latest_calls_statement(), {"counter_ids": counter_ids, "day": day, "limit": limit}):
         calls.setdefault(counter_id, []).append((recency, level))
     streaks = {}
     for counter_id, levels in calls.items():
@@ -238,6 +250,21 @@ def _priority_streaks(session: Session, counter_ids: list[int], day: dt.date, li
             streak += 1
         streaks[counter_id] = streak
     return streaks
+
+
+@functools.lru_cache(maxsize=1)
+def _latest_calls_statement() -> Select[Any]:
+    """Each counter's latest calls of the day, numbered from the newest (built once, see above)."""
+    latest = (
+        select(Ticket.counter_id, Ticket.priority_level,
+               func.row_number().over(partition_by=Ticket.counter_id,
+                                      order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("recency"))
+        .where(Ticket.counter_id.in_(bindparam("counter_ids", expanding=True)), Ticket.business_date == bindparam("day"),
+               Ticket.called_at.is_not(None))
+        .subquery()
+    )
+    return select(latest.c.counter_id, latest.c.priority_level, latest.c.recency).where(
+        latest.c.recency <= bindparam("limit"))
 
 
 def _heads(session: Session, site: Site, counters: list[Counter], day: dt.date) -> dict[int, tuple[Candidate, str] | None]:
