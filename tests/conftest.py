@@ -299,7 +299,7 @@ def _spawn_server(env: dict[str, str], log_path: Path) -> subprocess.Popen:
                             stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout_s: float = 30) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -416,3 +416,9 @@ def artifacts() -> Path:
     """Where screenshots and rendered images go (test-artifacts/, ignored by git)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """Tests marked `long` run first: pytest-xdist hands out tests in this order, so a test of several
+    minutes started last would keep one worker busy after the others have finished."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

@@ -112,6 +112,8 @@ def _seed(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.long
+@pytest.mark.timeout(900)  # 2,000 real units of work; slow when the machine is shared
 def test_2000_tickets_from_2_processes_of_4_threads_on_sqlite_have_no_duplicate_and_no_gap(sqlite_url: str) -> None:
     _seed(sqlite_url)
     issued = issue_from_processes(sqlite_url, processes=2, threads=4, per_thread=250)
@@ -120,6 +122,8 @@ def test_2000_tickets_from_2_processes_of_4_threads_on_sqlite_have_no_duplicate_
 
 
 @pytest.mark.postgres
+@pytest.mark.long
+@pytest.mark.timeout(900)
 def test_2000_tickets_from_2_processes_on_postgresql_have_no_duplicate_and_no_gap(postgres_database: str) -> None:
     _truncate_postgres(postgres_database)
     _seed(postgres_database)

@@ -42,6 +42,7 @@ def run(database: core_model.Database) -> None:
     assert core_model.STATISTICS.steps - before >= EXAMPLES * 5  # the machine really ran
 
 
+@pytest.mark.long
 @pytest.mark.timeout(1800)
 def test_the_core_keeps_its_promises_on_sqlite(seeded_sqlite: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
@@ -50,6 +51,7 @@ def test_the_core_keeps_its_promises_on_sqlite(seeded_sqlite: Path, tmp_path: Pa
 
 
 @pytest.mark.postgres
+@pytest.mark.long
 @pytest.mark.timeout(1800)
 def test_the_core_keeps_its_promises_on_postgresql(postgres_database: str) -> None:
     run(core_model.postgres_database(postgres_database, lambda: core_model.seed(postgres_database)))

@@ -31,7 +31,9 @@ def test_a_new_notice_scrolls_on_the_hall_board_at_once(shared_server, redis_url
     hall.wait_for_function("() => window.HangChoDisplay && window.HangChoDisplay.snapshots > 0")
     assert hall.is_hidden("#notice")
     engine = make_engine(shared_server.database_url)
-    session = make_session_factory(engine)()
+    # A writing session, as the administration's: its first statement takes SQLite's write lock, so the
+    # change never has to upgrade a read transaction while the server writes (that fails at once).
+    session = make_session_factory(engine, writing=True)()
     try:
         site = session.scalar(select(Site).order_by(Site.id))
         site.settings = {**(site.settings or {}), "notice": NOTICE}

@@ -16,6 +16,7 @@ EXAMPLES = 5
 SEED = 11
 
 
+@pytest.mark.long
 @pytest.mark.timeout(900)
 def test_the_fuzzer_finds_no_server_error_and_no_answer_outside_the_schema(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     server = start_live_server(database_url, tmp_path)
