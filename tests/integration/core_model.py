@@ -45,7 +45,7 @@ from server.queue import queries
 from server.queue.actors import Actor
 from server.queue.clock import FixedClock
 from server.queue.hashchain import ChainedEvent, verify_chain
-from server.queue.rules import TRANSITIONS, Verb
+from server.queue.rules import TRANSITIONS, NumberFormat, Verb
 from server.queue.service import QueueService, RatingRequest
 
 SITE = 1
@@ -506,6 +506,7 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
     session = sessions()
     try:
         _numbers_are_unique(session)
+        _active_fields_never_share_numbers(session)
         _every_ticket_followed_the_transition_table(session)
         _the_log_is_gapless_and_chained(session)
         _counts_lists_and_hints_agree(session, clock)
@@ -520,6 +521,21 @@ def _numbers_are_unique(session: Any) -> None:
                             .group_by(Ticket.site_id, Ticket.business_date, Ticket.number)
                             .having(func.count(Ticket.id) > 1)).all()
     assert not twins, f"two citizens hold the same number: {twins}"
+
+
+def _active_fields_never_share_numbers(session: Any) -> None:
+    """The administration's half of one number per citizen: no two active fields of a site can print the
+    same number (the issuing side skips taken numbers as well, so tickets alone would not show a breach)."""
+    fields = list(session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.id)))
+    for index, field in enumerate(fields):
+        for other in fields[index + 1:]:
+            assert field.site_id != other.site_id or not _numbering(field).collides_with(_numbering(other)), (
+                f"active fields {field.code} and {other.code} can print the same number")
+
+
+def _numbering(field: Service) -> NumberFormat:
+    return NumberFormat(prefix=field.number_prefix, start=field.number_start, end=field.number_end,
+                        width=field.number_width)
 
 
 def _every_ticket_followed_the_transition_table(session: Any) -> None:
