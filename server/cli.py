@@ -356,3 +356,9 @@ def welcome_lines(settings: Settings, lan_address: str | None) -> list[str]:
         "",
     ]
     return lines
+
+
+from server.province.cli import central, verify_log  # noqa: E402 - the central's commands and verify-log
+
+cli.add_command(central)
+cli.add_command(verify_log)
