@@ -8,9 +8,18 @@ from flask import Blueprint, Flask, jsonify
 from server.api.schemas import Answer
 from server.api.validation import documented
 from server.auth.access import allow
+from server.errors import N_
 from server.runtime import Runtime, db_session, runtime
 
 blueprint = Blueprint("uplink_api", __name__, url_prefix="/api/v1")
+
+UPLINK_MESSAGES = {
+    "disabled": N_("Not configured: this site does not send its data to a province server."),
+    "current": N_("Connected, up to date"),
+    "behind": N_("Connected, %(count)s events still to send"),
+    "down": N_("Not connected: %(count)s events waiting to be sent, the oldest %(minutes)s minutes ago"),
+    "refused": N_("Refused by the province server: %(error)s"),
+}
 
 
 class UplinkHealth(Answer):
