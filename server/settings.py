@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     central_url: str = Field(default="", description="The province server a site uplinks to, e.g. https://tinh.example.vn")
     uplink_key: str = Field(default="", description="This site's uplink key, given by `central add-site` (secret)")
     uplink_batch_size: int = Field(default=500, ge=1, le=5000, description="Events per uplink batch while catching up")
+    uplink_max_backoff_s: float = Field(default=30.0, gt=0, le=600,
+                                        description="Longest pause between two attempts to reach a central that is down")
     uplink_poll_s: float = Field(default=0.3, gt=0, le=5, description="How often the uplink looks for new events")
     central: str = Field(default="on", description="`off`: `make run` starts the demo site without a demo central")
     central_port: int = Field(default=5001, description="Port of the demo central that `make run` starts")

@@ -42,7 +42,7 @@ class CallFailed(Exception):
 class Uplink:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session], write_session_factory: sessionmaker[Session],
                  central_url: str, key: str, *, batch_size: int = 500, poll_s: float = 0.3,
-                 clock: Clock | None = None) -> None:
+                 max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None) -> None:
         self.engine = engine
         self.session_factory = session_factory
         self.write_session_factory = write_session_factory
@@ -50,6 +50,7 @@ class Uplink:
         self.key = key
         self.batch_size = batch_size
         self.poll_s = poll_s
+        self.max_backoff_s = max_backoff_s
         self.clock = clock or SystemClock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -78,7 +79,7 @@ class Uplink:
 
     def _run(self) -> None:
         lock: UplinkLock | None = None
-        backoff = 1.0
+        backoff = min(1.0, self.max_backoff_s)
         while not self._stop.is_set():
             try:
                 if self.site_id is None:
@@ -92,7 +93,7 @@ class Uplink:
                     self._stop.wait(5)  # another process of this site sends; take over if it goes
                     continue
                 self._session_with_central()
-                backoff = 1.0  # a session that ended cleanly (the central went away): start over soon
+                backoff = min(1.0, self.max_backoff_s)  # a session that ended cleanly (the central went away): start over soon
             except (CallFailed, socketio.exceptions.SocketIOError, OSError) as problem:
                 self._write_state(connected=False, error=str(problem)[:300] or type(problem).__name__, force=True)
                 logger.info("uplink to %s unavailable (%s); again in %.0f s", self.central_url, problem, backoff)
@@ -103,7 +104,7 @@ class Uplink:
             finally:
                 self._disconnect()
             self._stop.wait(backoff)
-            backoff = min(MAX_BACKOFF_S, backoff * 2)
+            backoff = min(self.max_backoff_s, backoff * 2)
         if lock is not None:
             lock.release()
 

@@ -62,6 +62,7 @@ def start_uplink(runtime_: Runtime) -> Any:
     from server.uplink.client import Uplink
 
     uplink = Uplink(runtime_.engine, runtime_.session_factory, runtime_.write_session_factory, settings.central_url,
-                    settings.uplink_key, batch_size=settings.uplink_batch_size, poll_s=settings.uplink_poll_s)
+                    settings.uplink_key, batch_size=settings.uplink_batch_size, poll_s=settings.uplink_poll_s,
+                    max_backoff_s=settings.uplink_max_backoff_s)
     uplink.start()
     return uplink
