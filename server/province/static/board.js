@@ -161,6 +161,7 @@
       sites.clear();
       (data.sites || []).forEach((site) => sites.set(site.id, site));
       render();
+      document.documentElement.dataset.ready = "yes";
     });
     socket.on("site_state", (site) => {
       sites.set(site.id, site);
