@@ -15,17 +15,6 @@ from server.queue.clock import SystemClock
 from server.queue.hashchain import GENESIS, ChainedEvent, verify_chain
 from server.settings import load_settings
 
-DEMO_PROVINCE = "Tỉnh Demo"
-DEMO_UPLINK_KEY = "demo-uplink-1"
-DEMO_SITE_CODE = "XA-DEMO"
-DEMO_SITE_NAME = "Trung tâm Phục vụ hành chính công xã Demo (trực tiếp)"
-DEMO_STAFF = (("tinh", "leader", "Lãnh đạo tỉnh (demo)"), ("thanhtra", "inspector", "Thanh tra (demo)"),
-              ("admin", "admin", "Quản trị tỉnh (demo)"))
-# Simulated communes of the demo central (clearly named as demo data).
-DEMO_COMMUNES = ("An Bình", "Bình Minh", "Cẩm Giang", "Đông Hải", "Hòa Lạc", "Hưng Phú", "Kim Sơn", "Long Thạnh",
-                 "Mỹ Hòa", "Phú Lộc", "Quang Trung", "Tân Lập")
-
-
 def _now() -> dt.datetime:
     return SystemClock().now()
 
@@ -49,6 +38,17 @@ def _fail(error: HangChoError) -> None:
 @click.group()
 def central() -> None:
     """The province (central) server: set HANGCHO_ROLE=central."""
+
+
+@central.command("seed-demo-history")
+def central_seed_demo_history() -> None:
+    """The simulated communes' 90 days of history, through the real ingest (the demo central runs this
+    in the background)."""
+    from server.province.demo import seed_demo_history
+
+    session = _central_session()
+    stored = seed_demo_history(session, _now(), load_settings().timezone)
+    click.echo(f"{stored} demo events ingested")
 
 
 @central.command("init")
