@@ -116,13 +116,17 @@ def one_site(url: str, key: str, events: list[dict[str, Any]], batch: int, start
     client = socketio.Client(reconnection=False)
     try:
         client.connect(url, auth={"key": key}, namespaces=["/uplink"], transports=["websocket"], wait_timeout=30)
-        client.call("hello", {"site_id": 1, "seq": len(events)}, namespace="/uplink", timeout=60)
+        client.call("hello", {"site_id": 1, "seq": len(events)}, namespace="/uplink", timeout=300)
         start.wait()
         for offset in range(0, len(events), batch):
             began = time.perf_counter()
             answer = client.call("events", {"events": events[offset:offset + batch], "seq": len(events)},
-                                 namespace="/uplink", timeout=120)
+                                 namespace="/uplink", timeout=300)
             latencies.append(time.perf_counter() - began)
+            while answer.get("error") == "busy":  # as the uplink does: the same batch again
+                time.sleep(1)
+                answer = client.call("events", {"events": events[offset:offset + batch], "seq": len(events)},
+                                     namespace="/uplink", timeout=300)
             if not answer.get("ok"):
                 errors.append(str(answer))
                 return

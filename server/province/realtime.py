@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from server import errors
 from server.auth.identity import actor_for_credential
@@ -51,6 +51,32 @@ class UplinkSockets:
 
 uplinks = UplinkSockets()
 
+# Uplink messages handled at once by this process (each uses one or two database connections): more
+# would only queue for the connection pool and time out there. A message that finds no slot within
+# BUSY_WAIT_S is answered "busy" (a connection is refused) and the site sends it again.
+UPLINK_SLOTS = threading.BoundedSemaphore(8)
+BUSY_WAIT_S = 5.0
+
+
+class Busy(Exception):
+    pass
+
+
+class uplink_slot:  # noqa: N801 - used as `with uplink_slot():`
+    """One of this process's uplink slots, with the event's database session closed before it is given back."""
+
+    def __enter__(self) -> None:
+        if not UPLINK_SLOTS.acquire(timeout=BUSY_WAIT_S):
+            raise Busy()
+
+    def __exit__(self, *_exc: object) -> None:
+        from server.runtime import close_db_session
+
+        try:
+            close_db_session()
+        finally:
+            UPLINK_SLOTS.release()
+
 
 def push_site_state(site_id: int) -> None:
     """The board rows of one site, to every board (in every process when a message queue is set)."""
@@ -72,7 +98,11 @@ def on_uplink_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-un
     key = auth.get("key")
     if not isinstance(key, str) or first_control_character(key) is not None:
         raise _refused("not_authenticated")
-    site = site_for_key(db_session(), key)
+    try:
+        with uplink_slot():
+            site = site_for_key(db_session(), key)
+    except Busy:
+        raise _refused("busy") from None
     if site is None:
         logger.warning("uplink refused from %s: unknown or revoked key", request.remote_addr)
         raise _refused("not_authenticated")
@@ -95,10 +125,13 @@ def _uplink_site() -> int:
 
 def _answer_errors(run: Any) -> dict[str, Any]:
     try:
-        return run()
+        with uplink_slot():
+            return run()
+    except Busy:
+        return {"ok": False, "error": "busy"}
     except errors.HangChoError as error:
         return {"ok": False, "error": error.code}
-    except OperationalError:
+    except SQLAlchemyError:
         logger.exception("uplink batch failed on the database")
         return {"ok": False, "error": "unavailable"}
 
@@ -141,6 +174,11 @@ def on_uplink_disconnect(*_args: Any) -> None:
     site_id, last = uplinks.remove(request.sid)  # type: ignore[attr-defined]
     if site_id is None or not last:
         return
+    with UPLINK_SLOTS:  # waits: a disconnection is always recorded
+        _record_disconnection(site_id)
+
+
+def _record_disconnection(site_id: int) -> None:
     session = runtime().write_session_factory()
     try:
         site = session.get(ProvinceSite, site_id)

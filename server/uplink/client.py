@@ -33,6 +33,8 @@ HEARTBEAT_S = 10.0
 MAX_BACKOFF_S = 30.0
 REFUSED_PAUSE_S = 30.0  # after the central refused a batch (broken chain): ask again, not in a tight loop
 MAX_BATCH_BYTES = 4 * 1024 * 1024
+RETRY_SOON = ("busy", "unavailable")  # the central could not take the batch now; nothing is wrong with it
+BUSY_PAUSE_S = 1.0
 
 
 class CallFailed(Exception):
@@ -184,6 +186,9 @@ class Uplink:
                 answer = self._call("events", {"events": batch, "seq": self._site_seq()})
                 last_spoke = time.monotonic()
                 acknowledged = int(answer.get("acknowledged_seq", acknowledged))
+                if answer.get("error") in RETRY_SOON:
+                    self._stop.wait(BUSY_PAUSE_S)  # the central is loaded: the same batch again shortly
+                    continue
                 if not answer.get("ok"):
                     error = str(answer.get("error") or "refused")
                     detail = f"{error} at seq {answer.get('first_bad_seq')}" if answer.get("first_bad_seq") else error

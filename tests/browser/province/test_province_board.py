@@ -46,6 +46,13 @@ def test_a_ticket_issued_at_a_site_appears_live_on_the_province_board(  # type: 
         expect(page.locator("#sites-table tbody tr").first).to_contain_text("XA-PB")
         page.screenshot(path=str(artifacts / "province-board-1440.png"), full_page=True)
 
+        # The site's own dashboard shows the link's health.
+        dashboard = new_page(1440, 900)
+        log_in(dashboard, site, "giamsat", "/dashboard")
+        expect(dashboard.locator("#uplink-status")).to_have_text("Đang kết nối, dữ liệu đã cập nhật đầy đủ",
+                                                                 timeout=LIVE_TIMEOUT_MS)
+        dashboard.locator("#uplink-panel").screenshot(path=str(artifacts / "site-dashboard-uplink-1440.png"))
+
         phone = new_page(390, 844)
         log_in(phone, central, "thanhtra", "/province")
         expect(phone.locator("tr[data-site-id]", has_text="XA-PB").locator(".issued-cell")).to_have_text("3")
