@@ -33,6 +33,7 @@ MAX_BATCH = 5000
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CHAIN_BROKEN = "chain_broken"
 EVENTS_MISSING = "events_missing"
+HISTORY_DIVERGED = "history_diverged"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,18 @@ def raise_alert(session: Session, site: ProvinceSite, kind: str, message: str, d
     return alert
 
 
+def _first_diverging_seq(session: Session, site_id: int, repeated: list[ChainedEvent]) -> int | None:
+    """The first repeated event whose hash differs from the one stored for its seq (None: all the same)."""
+    if not repeated:
+        return None
+    stored = dict(session.execute(select(ReceivedEvent.seq, ReceivedEvent.hash).where(
+        ReceivedEvent.site_id == site_id, ReceivedEvent.seq.in_([event.seq for event in repeated]))).all())
+    for event in sorted(repeated, key=lambda event: event.seq):
+        if event.seq in stored and stored[event.seq] != event.hash:
+            return event.seq
+    return None
+
+
 def hello(session: Session, site_id: int, origin_site_id: Any, site_seq: Any, now: dt.datetime) -> IngestResult:
     """A site's uplink (re)connects: bind its own site id on first contact, answer where to resume."""
     if type(origin_site_id) is not int or origin_site_id < 1 or type(site_seq) is not int or site_seq < 0:
@@ -144,6 +157,16 @@ def ingest(session: Session, site_id: int, raw_events: Any, now: dt.datetime, *,
         return IngestResult(acknowledged, error="site_mismatch")
     fresh = sorted((event for event in events if event.seq > site.last_seq), key=lambda event: event.seq)
     duplicates = len(events) - len(fresh)
+    diverged = _first_diverging_seq(session, site.id, [event for event in events if event.seq <= site.last_seq])
+    if diverged is not None:
+        # A seq already stored, sent again with other content: a site restored from an old backup, or a
+        # history rewritten after it was sent. Never overwritten; the province is told.
+        raise_alert(session, site, HISTORY_DIVERGED,
+                    f"Events of {site.name} ({site.code}) already received differ from seq {diverged}",
+                    f"{HISTORY_DIVERGED}:{site.id}:{diverged}", {"site_code": site.code, "first_bad_seq": diverged}, now)
+        acknowledged = site.last_seq
+        session.commit()
+        return IngestResult(acknowledged, duplicates=duplicates, error=HISTORY_DIVERGED, first_bad_seq=diverged)
     check = verify_chain(fresh, site.last_hash or GENESIS, site.last_seq)
     good = fresh[:check.checked]
     if good:

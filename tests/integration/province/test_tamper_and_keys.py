@@ -101,6 +101,10 @@ def test_the_inspectors_verify_reports_the_first_bad_seq_of_the_stored_history(c
         assert answer["ok"] and answer["acknowledged_seq"] == 5
         again = client.call("events", {"events": chained(5), "seq": 5}, namespace="/uplink", timeout=10)
         assert again["ok"] and again["duplicates"] == 5 and again["stored"] == 0  # a lost ack costs nothing
+        # The same seqs again with other content (a site restored from an old backup): never overwritten.
+        other = chained(3, previous="f" * 64)
+        diverged = client.call("events", {"events": other}, namespace="/uplink", timeout=10)
+        assert diverged["ok"] is False and diverged["error"] == "history_diverged" and diverged["first_bad_seq"] == 1
     finally:
         client.disconnect()
     site_id = central.sites()["XA-V"]["id"]
