@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -229,6 +230,7 @@ def main() -> None:
         bench_ingest(database_url, workdir, arguments.sites, arguments.events_per_site, arguments.batch)
         bench_catch_up(database_url, workdir, arguments.catch_up_events, arguments.batch)
     finally:
+        shutil.rmtree(workdir, ignore_errors=True)
         with admin.connect() as connection:
             connection.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
                                     "AND pid <> pg_backend_pid()"))
