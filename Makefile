@@ -57,7 +57,8 @@ run: install system-packages
 # Start the demo again from nothing: its database, device map, simulated devices and printed tickets go;
 # the installs, the voice pack and the secret key stay.
 reset:
-	rm -rf var/hangcho.sqlite3 var/hangcho.sqlite3-wal var/hangcho.sqlite3-shm var/devices.json \
+	rm -rf var/hangcho.sqlite3 var/hangcho.sqlite3-wal var/hangcho.sqlite3-shm var/devices.json var/*.uplink-*.lock \
+	  var/central.sqlite3 var/central.sqlite3-wal var/central.sqlite3-shm \
 	  var/sim-devices var/sim-printouts var/hardware-sim.sock
 
 # The suite waits mostly on servers, browsers and databases: a few more workers than cores keep both busy.

@@ -82,7 +82,9 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
     app.teardown_appcontext(close_db_session)
     app.register_blueprint(api)
     app.register_blueprint(pages)
-    for module_name in OPTIONAL_BLUEPRINTS:
+    if settings.is_central:
+        _init_central(app)
+    for module_name in () if settings.is_central else OPTIONAL_BLUEPRINTS:
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as missing:
@@ -93,7 +95,46 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
         if hasattr(module, "init_app"):
             module.init_app(app)
     init_realtime(app)
+    if not settings.is_central:
+        from server.uplink.health import init_uplink_health
+
+        init_uplink_health(app)
     # Outermost, so Socket.IO's requests see the real client address too.
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))  # type: ignore[method-assign]
     return app
 
+
+
+# What the central answers besides its own province routes: health, log-in, the OpenAPI document and
+# the shared pages. Every site route (tickets, counters, administration…) is 404 there.
+CENTRAL_ENDPOINTS = frozenset({"api.health", "api.login", "api.logout", "api.me", "api.openapi_document", "static"})
+CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "rankings.", "province_rankings.")
+
+
+def central_serves(endpoint: str) -> bool:
+    return endpoint in CENTRAL_ENDPOINTS or endpoint.startswith(CENTRAL_BLUEPRINT_PREFIXES)
+
+
+def _init_central(app: Flask) -> None:
+    """The central role: the province board, API and uplink namespace; part B's rankings when present."""
+    from flask import abort, request
+
+    import server.province.realtime  # noqa: F401 - registers the /uplink and /province namespaces
+    from server.province import views
+
+    app.register_blueprint(views.blueprint)
+    app.register_blueprint(views.api)
+    try:  # issue 13, part B: rankings, a site's reports, /wait; the integrator removes this guard
+        from server.province.rankings import blueprint as rankings_blueprint
+    except ImportError:
+        rankings_blueprint = None
+    if rankings_blueprint is not None:
+        app.register_blueprint(rankings_blueprint())
+
+    @app.before_request
+    def _central_only() -> None:
+        if request.endpoint is not None and not central_serves(request.endpoint):
+            abort(404)
+
+    # Run before the access hook, so a site route answers 404 rather than 401 at the central.
+    app.before_request_funcs[None].insert(0, app.before_request_funcs[None].pop())

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from server import administration
 from server.db import make_engine, make_session_factory
 from server.demo import database_is_empty, seed_demo
+from server.province.demo import DEMO_UPLINK_KEY
 from server.errors import HangChoError
 from server.migrate import upgrade
 from server.models import Counter, Service
@@ -230,6 +231,9 @@ def demo() -> None:
     """What `make run` does: migrate, seed the demo when empty, start the server and the simulated devices."""
     os.environ.setdefault("HANGCHO_DEMO", "1")
     settings = load_settings()
+    if settings.is_central:
+        _demo_central(settings)
+        return
     upgrade(settings.database_url)
     session = _session(settings)
     seeded = None
@@ -237,12 +241,21 @@ def demo() -> None:
         seeded = seed_demo(session, _now(), demo_mode=settings.demo)
     session.close()
     env = dict(os.environ)
+    children: list[subprocess.Popen] = []
+    central_settings = None
+    if not settings.central_url and settings.central.lower() != "off":
+        # The demo central beside the demo site; the site uplinks to it with the demo key.
+        central_settings, central_process = _start_demo_central(settings)
+        children.append(central_process)
+        env.update(HANGCHO_CENTRAL_URL=central_settings.base_url, HANGCHO_UPLINK_KEY=DEMO_UPLINK_KEY)
     server = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=env, cwd=PROJECT_ROOT)
-    children = [server]
+    children.append(server)
     _wait_for_health(settings.base_url)
     if settings.bridge.lower() != "off":
         children += _start_simulated_devices(settings)
     _print_welcome(settings, seeded)
+    if central_settings is not None:
+        click.echo("\n".join(central_welcome_lines(central_settings)))
 
     def stop(*_args: object) -> None:
         for child in reversed(children):
@@ -260,6 +273,76 @@ def demo() -> None:
     while server.poll() is None:
         time.sleep(0.5)
     stop()
+
+
+CENTRAL_DATABASE = VAR_DIR / "central.sqlite3"
+
+
+def _central_settings(site_settings: Settings) -> Settings:
+    return load_settings(role="central", port=site_settings.central_port, host=site_settings.host, public_base_url="",
+                         database_url=os.environ.get("HANGCHO_CENTRAL_DATABASE_URL", f"sqlite:///{CENTRAL_DATABASE}"))
+
+
+def _start_demo_central(site_settings: Settings) -> tuple[Settings, subprocess.Popen]:
+    """`HANGCHO_ROLE=central python -m server demo` on HANGCHO_CENTRAL_PORT, with its own database."""
+    central = _central_settings(site_settings)
+    env = {**os.environ, "HANGCHO_ROLE": "central", "HANGCHO_PORT": str(central.port),
+           "HANGCHO_DATABASE_URL": central.database_url, "HANGCHO_PUBLIC_BASE_URL": "", "HANGCHO_CENTRAL_QUIET": "1"}
+    env.pop("HANGCHO_MESSAGE_QUEUE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "server", "demo"], env=env, cwd=PROJECT_ROOT)
+    _wait_for_health(central.base_url, timeout_s=60)
+    return central, process
+
+
+def _demo_central(settings: Settings) -> None:
+    """The demo central alone: migrate, seed the demo accounts and sites once, serve; the simulated
+    communes' history is ingested in the background (the board answers at once)."""
+    from server.province.demo import seed_demo_central
+
+    upgrade(settings.database_url)
+    session = _session(settings)
+    seed_demo_central(session, _now())
+    session.close()
+    server = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=dict(os.environ), cwd=PROJECT_ROOT)
+    _wait_for_health(settings.base_url, timeout_s=60)
+    history = subprocess.Popen([sys.executable, "-m", "server", "central", "seed-demo-history"], env=dict(os.environ),
+                               cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    if not os.environ.get("HANGCHO_CENTRAL_QUIET"):
+        click.echo("\n".join(central_welcome_lines(settings)))
+    children = [server, history]
+
+    def stop(*_args: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while server.poll() is None:
+        time.sleep(0.5)
+    stop()
+
+
+def central_welcome_lines(settings: Settings) -> list[str]:
+    """The demo central's URLs and log-ins, printed by `make run` after the site's."""
+    base = settings.base_url
+    return [
+        "Province (central) server, demo:",
+        f"  Province live board:     {base}/province   (tinh / demo: province leader)",
+        f"  Rankings:                {base}/province/rankings",
+        f"  Inspector:               {base}/province   (thanhtra / demo: read + verify)",
+        f"  Central administrator:   admin / demo",
+        f"  Public wait times:       {base}/wait",
+        f"  API:                     {base}/api/v1/province/sites, {base}/api/v1/openapi.json",
+        f"  The demo site uplinks to it with the key {DEMO_UPLINK_KEY}; HANGCHO_CENTRAL=off starts the site alone.",
+        "",
+    ]
 
 
 def _wait_for_health(base_url: str, timeout_s: float = 30) -> None:
@@ -356,3 +439,9 @@ def welcome_lines(settings: Settings, lan_address: str | None) -> list[str]:
         "",
     ]
     return lines
+
+
+from server.province.cli import central, verify_log  # noqa: E402 - the central's commands and verify-log
+
+cli.add_command(central)
+cli.add_command(verify_log)

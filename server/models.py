@@ -78,6 +78,7 @@ class StaffRole(str, enum.Enum):
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
     INSPECTOR = "inspector"
+    LEADER = "leader"  # province leader, at the central server only
 
 
 class DeviceKind(str, enum.Enum):
@@ -478,3 +479,9 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any]] = mapped_column(default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+# The tables of the province server and of the site's uplink live in their own packages but on this
+# Base (one schema history); importing them here registers them wherever the models are loaded.
+import server.province.models  # noqa: E402,F401
+import server.uplink.models  # noqa: E402,F401

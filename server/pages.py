@@ -47,6 +47,8 @@ def _redirect_helpers() -> dict[str, object]:
 @pages.get("/")
 @public
 def home():  # type: ignore[no-untyped-def]
+    if runtime().settings.is_central:
+        return redirect("/province")  # the province server has one home: its board (log-in first)
     return render_template("home.html", actor=current_actor())
 
 

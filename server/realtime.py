@@ -213,6 +213,9 @@ def on_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-d
     auth = auth if isinstance(auth, dict) else {}
     if first_control_character(auth) is not None:
         raise ConnectionRefusedError("not_authenticated", {"error": "not_authenticated", "message": "not_authenticated"})
+    if runtime().settings.is_central:
+        # The central has no hall: its sockets are the sites' uplinks and the province board (server/province).
+        raise ConnectionRefusedError("not_found", {"error": "not_found", "message": "not_found"})
     session = db_session()
     now = runtime().clock.now()
     ticket_token = str(auth.get("ticket_token") or "")
@@ -460,5 +463,7 @@ def init_realtime(app: Any) -> None:
         engineio_logger=False,
         ping_interval=10,
         ping_timeout=10,
+        # The central receives the sites' uplink batches (up to a few MB while catching up).
+        max_http_buffer_size=16 * 1024 * 1024 if settings.is_central else 1_000_000,
     )
 

@@ -40,6 +40,10 @@ def serve(app: Flask, host: str, port: int, threads: int = 1000, access_log: boo
         # In the worker, not the master: events the jobs publish must reach this process's sockets.
         if runtime.settings.scheduler:
             Scheduler(runtime).start()
+        if runtime.settings.uplink_enabled:
+            from server.uplink.health import start_uplink
+
+            start_uplink(runtime)
 
     options = {
         "post_worker_init": post_worker_init,

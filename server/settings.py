@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field
@@ -52,6 +53,18 @@ class Settings(BaseSettings):
     )
     voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
     node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
+    role: Literal["site", "central"] = Field(
+        default="site", description="`site` (one centre's hall) or `central` (the province server): same code, own database")
+    central_url: str = Field(default="", description="The province server a site uplinks to, e.g. https://tinh.example.vn")
+    uplink_key: str = Field(default="", description="This site's uplink key, given by `central add-site` (secret)")
+    uplink_batch_size: int = Field(default=500, ge=1, le=5000, description="Events per uplink batch while catching up")
+    uplink_max_backoff_s: float = Field(default=30.0, gt=0, le=600,
+                                        description="Longest pause between two attempts to reach a central that is down")
+    uplink_poll_s: float = Field(default=0.3, gt=0, le=5, description="How often the uplink looks for new events")
+    central: str = Field(default="on", description="`off`: `make run` starts the demo site without a demo central")
+    central_port: int = Field(default=5001, description="Port of the demo central that `make run` starts")
+    province_stale_s: float = Field(
+        default=45.0, description="Central: a site not heard from for this long shows as disconnected")
 
     @cached_property
     def effective_secret_key(self) -> str:
@@ -75,6 +88,15 @@ class Settings(BaseSettings):
     def is_https(self) -> bool:
         """Served over HTTPS (cookies are then sent only over HTTPS)."""
         return self.base_url.startswith("https://")
+
+    @property
+    def is_central(self) -> bool:
+        return self.role == "central"
+
+    @property
+    def uplink_enabled(self) -> bool:
+        """A site uplinks when both the central's address and its key are set."""
+        return self.role == "site" and bool(self.central_url) and bool(self.uplink_key)
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,7 +8,7 @@ from flask import current_app, jsonify
 from pydantic import BaseModel
 from werkzeug.routing import IntegerConverter, Rule
 
-from server import __version__
+from server import __version__, central_serves
 from server.api import api
 from server.api.validation import DOC_ATTRIBUTE, RouteDoc
 from server.auth.access import PUBLIC, access_of, public
@@ -74,8 +74,11 @@ def build_openapi() -> dict[str, Any]:
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     error_answer = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     paths: dict[str, Any] = {}
+    central = current_app.extensions["hangcho"].settings.is_central
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(api.url_prefix or "/api/v1"):
+            continue
+        if central and not central_serves(rule.endpoint):
             continue
         view = current_app.view_functions[rule.endpoint]
         doc: RouteDoc | None = getattr(view, DOC_ATTRIBUTE, None)

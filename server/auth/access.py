@@ -1,6 +1,7 @@
 """Route access: every view declares who may call it, and one hook enforces it before the view runs.
 
-Principals: staff roles (`admin`, `supervisor`, `clerk`, `inspector`, or `staff` for any of them),
+Principals: staff roles (`admin`, `supervisor`, `clerk`, `inspector`, or `staff` for any of them; the
+central server's `leader`),
 device kinds (`device:kiosk`, `device:display`, `device:rating_terminal`, `device:bridge`, or
 `device` for any), and `public`. A view without a declaration is refused (fail closed), and the test
 suite walks the URL map to prove each declaration is enforced.
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., object])
 
 STAFF_ROLES = ("admin", "supervisor", "clerk", "inspector")
+# Roles that exist only at the central (province) server; "staff" does not include them.
+CENTRAL_ONLY_ROLES = ("leader",)
 DEVICE_KINDS = ("kiosk", "display", "rating_terminal", "bridge")
 ACCESS_ATTRIBUTE = "_hangcho_access"
 PUBLIC = "public"
@@ -36,7 +39,7 @@ def allow(*principals: str) -> Callable[[F], F]:
             expanded.update(STAFF_ROLES)
         elif principal == "device":
             expanded.update(f"device:{kind}" for kind in DEVICE_KINDS)
-        elif principal in STAFF_ROLES or principal == PUBLIC or principal.startswith("device:"):
+        elif principal in STAFF_ROLES or principal in CENTRAL_ONLY_ROLES or principal == PUBLIC or principal.startswith("device:"):
             expanded.add(principal)
         else:
             raise ValueError(f"unknown principal {principal!r}")

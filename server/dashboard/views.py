@@ -121,7 +121,10 @@ def _template_context() -> dict[str, object]:
 def board():  # type: ignore[no-untyped-def]
     """The live board."""
     messages = {**BOARD_MESSAGES, **{f"alert:{template}": template for template in ALERT_TEMPLATES}}
-    return render_template("dashboard/board.html", messages=messages, page="board", **_template_context())
+    from server.uplink.health import UPLINK_MESSAGES
+
+    return render_template("dashboard/board.html", messages=messages, uplink_messages=UPLINK_MESSAGES, page="board",
+                           **_template_context())
 
 
 @blueprint.get("/reports")

@@ -1,0 +1,86 @@
+"""Tables of the central role, on the same declarative Base (one Alembic history for both roles).
+
+A site database leaves them empty, as a central database leaves the site's queue tables empty.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models import Base
+
+
+class ProvinceSite(Base):
+    """A site (commune centre) registered at the central, with the state of its uplink."""
+
+    __tablename__ = "province_sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of the uplink key (server/auth/secrets.digest); the key itself is shown once.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The site's own id in its database: part of every event's canonical content (hashchain.py).
+    origin_site_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The highest contiguous seq stored (and acknowledged) and that event's hash: where the chain goes on.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # What the site said about its own head when it last spoke (its lag as the central sees it).
+    site_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReceivedEvent(Base):
+    """An event as the site logged it, stored once per (site, seq) after its chain was checked."""
+
+    __tablename__ = "province_events"
+    __table_args__ = (UniqueConstraint("site_id", "seq"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("province_sites.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(48))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime]
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime]
+
+
+class ProvinceAlert(Base):
+    """Something the province must look at: a broken hash chain (the site and the first bad seq)."""
+
+    __tablename__ = "province_alerts"
+    __table_args__ = (Index("ix_province_alerts_open", "site_id", "resolved_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("province_sites.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(48))
+    message: Mapped[str] = mapped_column(String(500))
+    dedupe_key: Mapped[str] = mapped_column(String(120), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class SiteLiveState(Base):
+    """A site's live figures, kept up to date by the ingest (the board reads this row, never the events)."""
+
+    __tablename__ = "province_live_states"
+    site_id: Mapped[int] = mapped_column(ForeignKey("province_sites.id"), primary_key=True)
+    business_date: Mapped[dt.date | None] = mapped_column(default=None)
+    # Waiting tickets of the day: ticket id → issued_at (ISO); waiting and the longest wait come from it.
+    waiting_tickets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Counter id → status ("open", "paused", "closed").
+    counters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    issued_today: Mapped[int] = mapped_column(Integer, default=0)
+    served_today: Mapped[int] = mapped_column(Integer, default=0)
+    ratings_today: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied_today: Mapped[int] = mapped_column(Integer, default=0)
+    # The site's own open alerts (alert id → kind), from its alert events.
+    open_alerts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -1,0 +1,208 @@
+"""Socket.IO at the central: namespace /uplink (sites push their event log, authenticated by the uplink
+key) and namespace /province (the live board of leaders, inspectors and admins, pushed, never polled)."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy.exc import SQLAlchemyError
+
+from server import errors
+from server.auth.identity import actor_for_credential
+from server.inputs import first_control_character
+from server.province import ingest as province_ingest
+from server.province.models import ProvinceSite
+from server.province.registry import site_for_key
+from server.realtime import socketio
+from server.runtime import db_session, runtime
+
+logger = logging.getLogger(__name__)
+
+UPLINK = "/uplink"
+BOARD = "/province"
+BOARD_ROOM = "province"
+BOARD_ROLES = ("leader", "inspector", "admin")
+
+
+class UplinkSockets:
+    """Which province site is behind each uplink socket of this process."""
+
+    def __init__(self) -> None:
+        self._sites: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, sid: str, site_id: int) -> None:
+        with self._lock:
+            self._sites[sid] = site_id
+
+    def remove(self, sid: str) -> tuple[int | None, bool]:
+        """The site of the socket, and True when it was that site's last socket here."""
+        with self._lock:
+            site_id = self._sites.pop(sid, None)
+            return site_id, site_id is not None and site_id not in self._sites.values()
+
+    def site(self, sid: str) -> int | None:
+        with self._lock:
+            return self._sites.get(sid)
+
+
+uplinks = UplinkSockets()
+
+# Uplink messages handled at once by this process (each uses one or two database connections): more
+# would only queue for the connection pool and time out there. A message that finds no slot within
+# BUSY_WAIT_S is answered "busy" (a connection is refused) and the site sends it again.
+UPLINK_SLOTS = threading.BoundedSemaphore(8)
+BUSY_WAIT_S = 5.0
+
+
+class Busy(Exception):
+    pass
+
+
+class uplink_slot:  # noqa: N801 - used as `with uplink_slot():`
+    """One of this process's uplink slots, with the event's database session closed before it is given back."""
+
+    def __enter__(self) -> None:
+        if not UPLINK_SLOTS.acquire(timeout=BUSY_WAIT_S):
+            raise Busy()
+
+    def __exit__(self, *_exc: object) -> None:
+        from server.runtime import close_db_session
+
+        try:
+            close_db_session()
+        finally:
+            UPLINK_SLOTS.release()
+
+
+def push_site_state(site_id: int) -> None:
+    """The board rows of one site, to every board (in every process when a message queue is set)."""
+    from server.province.views import overview
+
+    rows = overview([site_id])
+    if rows:
+        socketio.emit("site_state", rows[0], to=BOARD_ROOM, namespace=BOARD)
+
+
+def _refused(code: str) -> ConnectionRefusedError:
+    return ConnectionRefusedError(code, {"error": code, "message": code})
+
+
+@socketio.on("connect", namespace=UPLINK)
+def on_uplink_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """A site's uplink: refused unless its key is a registered, unrevoked site's."""
+    auth = auth if isinstance(auth, dict) else {}
+    key = auth.get("key")
+    if not isinstance(key, str) or first_control_character(key) is not None:
+        raise _refused("not_authenticated")
+    try:
+        with uplink_slot():
+            site = site_for_key(db_session(), key)
+    except Busy:
+        raise _refused("busy") from None
+    if site is None:
+        logger.warning("uplink refused from %s: unknown or revoked key", request.remote_addr)
+        raise _refused("not_authenticated")
+    uplinks.add(request.sid, site.id)  # type: ignore[attr-defined]
+    logger.info("uplink of site %s connected", site.code)
+
+
+def _uplink_site() -> int:
+    site_id = uplinks.site(request.sid)  # type: ignore[attr-defined]
+    if site_id is None:
+        raise errors.NotAuthenticated()
+    session = db_session()
+    site = session.get(ProvinceSite, site_id)
+    session.rollback()
+    if site is None or site.revoked_at is not None:
+        # A key revoked while connected stops at its next message.
+        raise errors.NotAuthenticated()
+    return site_id
+
+
+def _answer_errors(run: Any) -> dict[str, Any]:
+    try:
+        with uplink_slot():
+            return run()
+    except Busy:
+        return {"ok": False, "error": "busy"}
+    except errors.HangChoError as error:
+        return {"ok": False, "error": error.code}
+    except SQLAlchemyError:
+        logger.exception("uplink batch failed on the database")
+        return {"ok": False, "error": "unavailable"}
+
+
+@socketio.on("hello", namespace=UPLINK)
+def on_uplink_hello(data: Any = None) -> dict[str, Any]:
+    """{"site_id": the site's own id, "seq": its newest seq} → {"ok", "acknowledged_seq"}."""
+    def run() -> dict[str, Any]:
+        site_id = _uplink_site()
+        body = data if isinstance(data, dict) else {}
+        session = runtime().write_session_factory()
+        try:
+            result = province_ingest.hello(session, site_id, body.get("site_id"), body.get("seq"), runtime().clock.now())
+        finally:
+            session.close()
+        push_site_state(site_id)
+        return result.answer()
+    return _answer_errors(run)
+
+
+@socketio.on("events", namespace=UPLINK)
+def on_uplink_events(data: Any = None) -> dict[str, Any]:
+    """{"events": [...], "seq": the site's newest seq} → {"ok", "acknowledged_seq", …}; see ingest.py."""
+    def run() -> dict[str, Any]:
+        site_id = _uplink_site()
+        body = data if isinstance(data, dict) else {}
+        session = runtime().write_session_factory()
+        try:
+            result = province_ingest.ingest(session, site_id, body.get("events", []), runtime().clock.now(),
+                                            timezone=runtime().settings.timezone, site_seq=body.get("seq"))
+        finally:
+            session.close()
+        push_site_state(site_id)
+        return result.answer()
+    return _answer_errors(run)
+
+
+@socketio.on("disconnect", namespace=UPLINK)
+def on_uplink_disconnect(*_args: Any) -> None:
+    site_id, last = uplinks.remove(request.sid)  # type: ignore[attr-defined]
+    if site_id is None or not last:
+        return
+    with UPLINK_SLOTS:  # waits: a disconnection is always recorded
+        _record_disconnection(site_id)
+
+
+def _record_disconnection(site_id: int) -> None:
+    session = runtime().write_session_factory()
+    try:
+        site = session.get(ProvinceSite, site_id)
+        if site is not None:
+            site.connected = False
+            session.commit()
+    finally:
+        session.close()
+    push_site_state(site_id)
+
+
+@socketio.on("connect", namespace=BOARD)
+def on_board_connect(auth: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """A leader's, inspector's or admin's board: every site's row now, then each change as it lands."""
+    from server.province.views import overview
+
+    auth = auth if isinstance(auth, dict) else {}
+    token = auth.get("token")
+    if not isinstance(token, str) or first_control_character(token) is not None:
+        raise _refused("not_authenticated")
+    actor = actor_for_credential(db_session(), token, runtime().clock.now())
+    if actor is None:
+        raise _refused("not_authenticated")
+    if actor.kind != "staff" or actor.role not in BOARD_ROLES:
+        raise _refused("forbidden")
+    join_room(BOARD_ROOM)
+    socketio.emit("sites", {"sites": overview()}, to=request.sid, namespace=BOARD)  # type: ignore[attr-defined]

@@ -1,0 +1,23 @@
+"""The uplink's own state at a site: what the central acknowledged and whether the link is up.
+
+Written only by the uplink (never by the queue's verbs), read by the site's dashboard.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models import Base
+
+
+class UplinkState(Base):
+    __tablename__ = "uplink_states"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    central_url: Mapped[str] = mapped_column(String(300), default="")
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    acknowledged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
