@@ -78,6 +78,7 @@ class StaffRole(str, enum.Enum):
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
     INSPECTOR = "inspector"
+    LEADER = "leader"  # province leader, at the central server only
 
 
 class DeviceKind(str, enum.Enum):
@@ -478,3 +479,7 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any]] = mapped_column(default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+# The roll-ups' tables live in their own module but in this metadata (one Alembic history).
+from server.rollups import models as _rollup_models  # noqa: E402,F401

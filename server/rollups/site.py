@@ -1,0 +1,134 @@
+"""The site's own roll-ups: built once from its tables, then kept current from its event log.
+
+`catch_up` runs in a write transaction (the scheduler's `rollups` job, and a report that finds them far
+behind): the first time it rolls up the site's history from its tickets (events written before ticket
+payloads named the clerk cannot say who served), then it applies the events since `rolled_up_seq` with
+the same `apply_events` the central uses. A report never waits for it: `pending_deltas` rolls up in
+memory, without writing, the few events not yet applied.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter as Tally
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import Counter, Event, Rating, Site, Staff, Ticket
+from server.queue import events as ev
+from server.queue.rules import business_date
+from server.rollups.apply import (RETENTION_DAYS, Delta, Key, _Roller, _id, apply_events, apply_ticket_rows,
+                                  cursor_for)
+from server.rollups.models import NONE, RollupCursor, RollupTicket
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5_000
+# More pending events than this and a report reads the tickets instead (the scheduler is far behind).
+MAX_PENDING = 20_000
+
+
+def catch_up(session: Session, site_id: int, *, limit: int | None = None) -> int:
+    """Bring the site's roll-ups up to its last event, in the caller's write transaction; returns how many
+    events were rolled up (the whole history counts as the site's event count the first time)."""
+    site = session.get(Site, site_id)
+    if site is None:
+        return 0
+    cursor = session.scalar(select(RollupCursor).where(RollupCursor.site_id == site_id).with_for_update())
+    if cursor is None:
+        return _first_roll_up(session, site)
+    applied = 0
+    while limit is None or applied < limit:
+        rows = list(session.scalars(select(Event).where(Event.site_id == site_id, Event.seq > cursor.rolled_up_seq)
+                                    .order_by(Event.seq).limit(CHUNK)))
+        if not rows:
+            break
+        applied += apply_events(session, site_id, rows, timezone=site.timezone)
+    return applied
+
+
+def _first_roll_up(session: Session, site: Site) -> int:
+    """Roll up the history from the tickets table, as the summary report reads it. The site row is locked
+    so no event is written meanwhile: the cursor then starts exactly at the site's last event."""
+    site = session.scalar(select(Site).where(Site.id == site.id).with_for_update())
+    assert site is not None
+    cursor = cursor_for(session, site.id)
+    rows = session.execute(
+        select(Ticket.id, Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id, Ticket.status,
+               Ticket.issued_at, Ticket.first_called_at, Ticket.called_at, Ticket.started_at, Ticket.finished_at,
+               Rating.score, Rating.reasons)
+        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(Ticket.site_id == site.id)
+    )
+    tickets = [RollupTicket(site_id=site.id, ticket_id=row[0], business_date=row[1], service_id=row[2] or NONE,
+                            counter_id=row[3] or NONE, clerk_id=row[4] or NONE, status=row[5].value, issued_at=row[6],
+                            first_called_at=row[7], called_at=row[8], started_at=row[9], finished_at=row[10],
+                            score=row[11], reasons=[str(code) for code in (row[12] or [])])
+               for row in rows]
+    transfers: Tally[Key] = Tally()
+    for created_at, counter_id, actor, payload in session.execute(
+            select(Event.created_at, Event.counter_id, Event.actor, Event.payload)
+            .where(Event.site_id == site.id, Event.type == ev.TICKET_TRANSFERRED)):
+        payload = payload or {}
+        clerk = payload.get("from_clerk_id") or _clerk_of_actor(actor)
+        transfers[(business_date(created_at, site.timezone), _id(payload.get("from_service_id")), _id(counter_id),
+                   _id(clerk))] += 1
+    today = business_date(dt.datetime.now(dt.timezone.utc), site.timezone)
+    latest = max((ticket.business_date for ticket in tickets), default=today)
+    apply_ticket_rows(session, site.id, tickets, transfers.items(),
+                      keep_from=min(today, latest) - dt.timedelta(days=RETENTION_DAYS))
+    cursor.rolled_up_seq = site.event_seq
+    cursor.counter_clerks = {str(counter.id): counter.clerk_id for counter in
+                             session.scalars(select(Counter).where(Counter.site_id == site.id))}
+    cursor.labels = _site_labels(session, site.id)
+    cursor.pruned_before = min(today, latest) - dt.timedelta(days=RETENTION_DAYS)
+    session.flush()
+    logger.info("site %s: roll-ups built from %d ticket(s) up to seq %d", site.id, len(tickets), site.event_seq)
+    return len(tickets)
+
+
+def _site_labels(session: Session, site_id: int) -> dict[str, Any]:
+    counters = {str(c.id): c.number for c in session.scalars(select(Counter).where(Counter.site_id == site_id))}
+    clerks = {str(s.id): s.full_name or s.username for s in session.scalars(select(Staff).where(Staff.site_id == site_id))}
+    return {"counters": counters, "clerks": clerks}
+
+
+def _clerk_of_actor(actor: str | None) -> int | None:
+    kind, _, rest = (actor or "").partition(":")
+    role, _, identifier = rest.partition(":")
+    return int(identifier) if kind == "staff" and role == "clerk" and identifier.isdigit() else None
+
+
+def pending_deltas(session: Session, site_id: int, timezone: str) -> dict[Key, Delta] | None:
+    """What the events after the cursor would add, computed in memory (nothing is written); None when the
+    site has no roll-ups yet or they are too far behind to be worth it."""
+    cursor = session.execute(select(RollupCursor.rolled_up_seq, RollupCursor.counter_clerks, RollupCursor.labels)
+                             .where(RollupCursor.site_id == site_id)).first()
+    if cursor is None:
+        return None
+    events = list(session.execute(select(Event.seq, Event.type, Event.payload, Event.created_at)
+                                  .where(Event.site_id == site_id, Event.seq > cursor.rolled_up_seq)
+                                  .order_by(Event.seq).limit(MAX_PENDING + 1)))
+    if len(events) > MAX_PENDING:
+        return None
+    if not events:
+        return {}
+    ticket_ids = sorted({_id((row.payload or {}).get("id") or (row.payload or {}).get("ticket_id")) for row in events})
+    table = RollupTicket.__table__
+    tickets: dict[int, RollupTicket] = {}
+    for start in range(0, len(ticket_ids), 900):
+        for row in session.execute(select(table).where(table.c.site_id == site_id,
+                                                       table.c.ticket_id.in_(ticket_ids[start:start + 900]))):
+            # Detached copies: the report's read-only session never writes them back.
+            tickets[row.ticket_id] = RollupTicket(**{**row._mapping, "reasons": list(row.reasons or [])})
+    roller = _Roller(site_id, timezone, tickets, dict(cursor.counter_clerks or {}), {})
+    for event in events:
+        roller.apply(event)
+    return roller.deltas
+
+
+def rollups_ready(session: Session, site_ids: list[int]) -> bool:
+    found = set(session.scalars(select(RollupCursor.site_id).where(RollupCursor.site_id.in_(site_ids))))
+    return found == set(site_ids)
