@@ -22,6 +22,7 @@ from server.queue.devices import anything_away
 from server.queue.rules import business_date
 from server.queue.service import QueueService
 from server.queue.site_settings import site_settings
+from server.rollups.site import catch_up
 from server.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,20 @@ def device_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None
     service.session.rollback()
     if away:
         service.raise_overdue_device_alerts(site_id)
+
+
+@register_job("rollups", every_s=15)
+def rollups(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """Keep the daily roll-ups current (the first run builds them from the site's history), so long-period
+    reports read them and only the few events since the last run in memory."""
+    session = runtime.write_session_factory()
+    try:
+        applied = catch_up(session, site_id, limit=50_000)
+        session.commit()
+    finally:
+        session.close()
+    if applied:
+        logger.debug("site %s: %d event(s) rolled up", site_id, applied)
 
 
 QUEUE_ALERT_KINDS = ("long_wait", "idle_counter")
