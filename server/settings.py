@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     )
     voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
     node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
+    province_min_ratings: int = Field(
+        default=30, ge=0, le=100_000,
+        description="Central: a site with fewer ratings in the period ranks last (enough_ratings false)")
 
     @cached_property
     def effective_secret_key(self) -> str:
