@@ -149,3 +149,32 @@ def province(database_url, clock, demo, session_factory) -> Iterator[Any]:  # ty
     application = province_app(database_url, clock)
     yield application
     application.extensions["hangcho"].engine.dispose()
+
+
+def start_province_server(database_url: str, log_dir: Any) -> tuple[str, Any]:
+    """Migrate and seed (the demo centre, then the hand-made province), then start serve_province."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from server.db import make_engine, make_session_factory
+    from server.demo import seed_demo
+    from server.migrate import upgrade
+    from server.settings import PROJECT_ROOT
+    from tests.conftest import free_port, wait_until_healthy
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    session = factory()
+    seed_demo(session, dt.datetime(2026, 11, 25, 2, tzinfo=dt.timezone.utc), demo_mode=True)
+    session.close()
+    seed_province(factory)
+    engine.dispose()
+    port = free_port()
+    log_path = Path(log_dir) / f"province-{port}.log"
+    process = subprocess.Popen([sys.executable, "-m", "tests.integration.province.serve_province", database_url,
+                                str(port)], cwd=PROJECT_ROOT, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_healthy(url, process, log_path)
+    return url, process
