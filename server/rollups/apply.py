@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.queue import events as ev
@@ -45,6 +45,52 @@ class EventLike(Protocol):
 
 Key = tuple[dt.date, int, int, int]  # business day, field, counter, clerk (0 = none)
 
+STATE_COLUMNS = ("site_id", "ticket_id", "business_date", "service_id", "counter_id", "clerk_id", "status", "issued_at",
+                 "first_called_at", "called_at", "started_at", "finished_at", "score", "reasons")
+
+
+class TicketState:
+    """A row of `rollup_tickets` in memory (plain attributes: thousands per batch, no ORM bookkeeping)."""
+
+    __slots__ = STATE_COLUMNS
+
+    def __init__(self, **values: Any) -> None:
+        for name in STATE_COLUMNS:
+            setattr(self, name, values.get(name))
+        if self.reasons is None:
+            self.reasons = []
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in STATE_COLUMNS}
+
+
+def load_states(session: Session, site_id: int, ticket_ids: Iterable[int]) -> dict[int, TicketState]:
+    table = RollupTicket.__table__
+    ids = sorted(set(ticket_ids))
+    states: dict[int, TicketState] = {}
+    for start in range(0, len(ids), 900):
+        for row in session.execute(select(table).where(table.c.site_id == site_id,
+                                                       table.c.ticket_id.in_(ids[start:start + 900]))):
+            state = TicketState(**row._mapping)
+            state.reasons = list(state.reasons or [])
+            states[state.ticket_id] = state
+    return states
+
+
+def save_states(session: Session, new: Iterable[TicketState], changed: Iterable[TicketState]) -> None:
+    """Insert the new ticket states and update the changed ones, each in one executemany."""
+    table = RollupTicket.__table__
+    inserts = [state.as_dict() for state in new]
+    if inserts:
+        session.execute(insert(table), inserts)
+    updates = [{**{f"v_{name}": getattr(state, name) for name in STATE_COLUMNS[2:]},
+                "k_site": state.site_id, "k_ticket": state.ticket_id} for state in changed]
+    if updates:
+        statement = (update(table)
+                     .where(table.c.site_id == bindparam("k_site"), table.c.ticket_id == bindparam("k_ticket"))
+                     .values({name: bindparam(f"v_{name}") for name in STATE_COLUMNS[2:]}))
+        session.connection().execute(statement, updates)
+
 
 @dataclass
 class Delta:
@@ -61,7 +107,7 @@ class Delta:
     wait: dict[int, int] = field(default_factory=dict)
     service: dict[int, int] = field(default_factory=dict)
 
-    def add_ticket(self, ticket: RollupTicket, sign: int) -> None:
+    def add_ticket(self, ticket: TicketState, sign: int) -> None:
         self.issued += sign
         if ticket.status == "done":
             self.served += sign
@@ -130,7 +176,7 @@ def _count(tally: dict[Any, int], key: Any, sign: int) -> None:
         tally.pop(key, None)
 
 
-def _key(ticket: RollupTicket) -> Key:
+def _key(ticket: TicketState) -> Key:
     return (ticket.business_date, ticket.service_id or NONE, ticket.counter_id or NONE, ticket.clerk_id or NONE)
 
 
@@ -173,18 +219,13 @@ def apply_events(session: Session, site_id: int, events: Iterable[EventLike], *,
     ticket_ids = {_id(event.payload.get("id") or event.payload.get("ticket_id")) for event in fresh
                   if event.type in TICKET_EVENTS}
     ticket_ids.discard(NONE)
-    tickets: dict[int, RollupTicket] = {}
-    for start in range(0, len(ticket_ids), 900):
-        chunk = sorted(ticket_ids)[start:start + 900]
-        for ticket in session.scalars(select(RollupTicket).where(RollupTicket.site_id == site_id,
-                                                                 RollupTicket.ticket_id.in_(chunk))):
-            tickets[ticket.ticket_id] = ticket
+    tickets = load_states(session, site_id, ticket_ids)
     roller = _Roller(site_id, timezone, tickets, copy.deepcopy(cursor.counter_clerks or {}),
                      copy.deepcopy(cursor.labels or {}))
     for event in fresh:
         roller.apply(event)
-    for ticket in roller.new_tickets:
-        session.add(ticket)
+    fresh_ids = {id(state) for state in roller.new_tickets}
+    save_states(session, roller.new_tickets, [state for state in roller.changed.values() if id(state) not in fresh_ids])
     write_deltas(session, site_id, roller.deltas)
     last = fresh[-1]
     cursor.rolled_up_seq = last.seq
@@ -237,14 +278,15 @@ def write_deltas(session: Session, site_id: int, deltas: Mapping[Key, Delta]) ->
 class _Roller:
     """The in-memory part of one batch: ticket states and the deltas they produce."""
 
-    def __init__(self, site_id: int, timezone: str, tickets: dict[int, RollupTicket],
+    def __init__(self, site_id: int, timezone: str, tickets: dict[int, TicketState],
                  counter_clerks: dict[str, Any], labels: dict[str, Any]) -> None:
         self.site_id = site_id
         self.timezone = timezone
         self.tickets = tickets
         self.counter_clerks = counter_clerks
         self.labels = labels
-        self.new_tickets: list[RollupTicket] = []
+        self.new_tickets: list[TicketState] = []
+        self.changed: dict[int, TicketState] = {}
         self.deltas: dict[Key, Delta] = defaultdict(Delta)
 
     def day_of(self, instant: dt.datetime) -> dt.date:
@@ -266,7 +308,7 @@ class _Roller:
             if ticket_id in self.tickets:
                 return
             issued_at = _time(payload.get("issued_at"), event.created_at)
-            ticket = RollupTicket(site_id=self.site_id, ticket_id=ticket_id, business_date=self.day_of(issued_at),
+            ticket = TicketState(site_id=self.site_id, ticket_id=ticket_id, business_date=self.day_of(issued_at),
                                   service_id=_id(payload.get("service_id")), counter_id=NONE, clerk_id=NONE,
                                   status=str(payload.get("status") or "waiting"), issued_at=issued_at,
                                   first_called_at=None, called_at=None, started_at=None, finished_at=None,
@@ -291,8 +333,9 @@ class _Roller:
         self.deltas[_key(ticket)].add_ticket(ticket, -1)
         self._change(ticket, event, payload)
         self.deltas[_key(ticket)].add_ticket(ticket, +1)
+        self.changed[ticket_id] = ticket
 
-    def _change(self, ticket: RollupTicket, event: EventLike, payload: dict[str, Any]) -> None:
+    def _change(self, ticket: TicketState, event: EventLike, payload: dict[str, Any]) -> None:
         """The same changes the verbs of server/queue/tickets.py and ratings.py make to the ticket."""
         at = event.created_at
         if event.type == ev.RATING_RECEIVED:
@@ -334,15 +377,14 @@ class _Roller:
             labels[str(identifier)] = label
 
 
-def apply_ticket_rows(session: Session, site_id: int, tickets: Sequence[RollupTicket],
+def apply_ticket_rows(session: Session, site_id: int, tickets: Sequence[TicketState],
                       transfers: Iterable[tuple[Key, int]], *, keep_from: dt.date) -> None:
     """Roll up tickets read straight from a site's tables (a site's first roll-up of its history);
     those issued on or after `keep_from` are remembered for the events that may still change them."""
     deltas: dict[Key, Delta] = defaultdict(Delta)
     for ticket in tickets:
         deltas[_key(ticket)].add_ticket(ticket, +1)
-        if ticket.business_date >= keep_from:
-            session.add(ticket)
+    save_states(session, [ticket for ticket in tickets if ticket.business_date >= keep_from], [])
     for key, count in transfers:
         deltas[key].transferred += count
     write_deltas(session, site_id, deltas)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from server.models import Counter, Event, Rating, Site, Staff, Ticket
 from server.queue import events as ev
 from server.queue.rules import business_date
-from server.rollups.apply import (RETENTION_DAYS, Delta, Key, _Roller, _id, apply_events, apply_ticket_rows,
-                                  cursor_for)
-from server.rollups.models import NONE, RollupCursor, RollupTicket
+from server.rollups.apply import (RETENTION_DAYS, Delta, Key, TicketState, _Roller, _id, apply_events,
+                                  apply_ticket_rows, cursor_for, load_states)
+from server.rollups.models import NONE, RollupCursor
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ def _first_roll_up(session: Session, site: Site) -> int:
         .outerjoin(Rating, Rating.ticket_id == Ticket.id)
         .where(Ticket.site_id == site.id)
     )
-    tickets = [RollupTicket(site_id=site.id, ticket_id=row[0], business_date=row[1], service_id=row[2] or NONE,
-                            counter_id=row[3] or NONE, clerk_id=row[4] or NONE, status=row[5].value, issued_at=row[6],
-                            first_called_at=row[7], called_at=row[8], started_at=row[9], finished_at=row[10],
-                            score=row[11], reasons=[str(code) for code in (row[12] or [])])
+    tickets = [TicketState(site_id=site.id, ticket_id=row[0], business_date=row[1], service_id=row[2] or NONE,
+                           counter_id=row[3] or NONE, clerk_id=row[4] or NONE, status=row[5].value, issued_at=row[6],
+                           first_called_at=row[7], called_at=row[8], started_at=row[9], finished_at=row[10],
+                           score=row[11], reasons=[str(code) for code in (row[12] or [])])
                for row in rows]
     transfers: Tally[Key] = Tally()
     for created_at, counter_id, actor, payload in session.execute(
@@ -115,14 +115,8 @@ def pending_deltas(session: Session, site_id: int, timezone: str) -> dict[Key, D
         return None
     if not events:
         return {}
-    ticket_ids = sorted({_id((row.payload or {}).get("id") or (row.payload or {}).get("ticket_id")) for row in events})
-    table = RollupTicket.__table__
-    tickets: dict[int, RollupTicket] = {}
-    for start in range(0, len(ticket_ids), 900):
-        for row in session.execute(select(table).where(table.c.site_id == site_id,
-                                                       table.c.ticket_id.in_(ticket_ids[start:start + 900]))):
-            # Detached copies: the report's read-only session never writes them back.
-            tickets[row.ticket_id] = RollupTicket(**{**row._mapping, "reasons": list(row.reasons or [])})
+    tickets = load_states(session, site_id, {_id((row.payload or {}).get("id") or (row.payload or {}).get("ticket_id"))
+                                             for row in events})
     roller = _Roller(site_id, timezone, tickets, dict(cursor.counter_clerks or {}), {})
     for event in events:
         roller.apply(event)
