@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from server.queue import events as ev
 from server.queue.rules import business_date
 from server.rollups.buckets import add_into, as_json, bucket_of
-from server.rollups.models import NONE, RollupCursor, RollupDay, RollupSiteDay, RollupTicket
+from server.rollups.models import DAY, MONTH, NONE, RollupCursor, RollupDay, RollupSiteDay, RollupTicket
 
 logger = logging.getLogger(__name__)
 
@@ -129,29 +129,24 @@ class Delta:
         for code in reasons:
             _count(self.reasons, str(code), sign)
 
-    def apply_to(self, row: RollupDay | RollupSiteDay) -> None:
-        row.issued = (row.issued or 0) + self.issued
-        row.served = (row.served or 0) + self.served
-        row.no_show = (row.no_show or 0) + self.no_show
-        row.transferred = (row.transferred or 0) + self.transferred
-        row.ratings = (row.ratings or 0) + self.ratings
-        row.score_sum = (row.score_sum or 0) + self.score_sum
+    def merged_into(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A row's measures (a dict of the table's columns) with this delta added."""
+        result = dict(values)
+        for name in ("issued", "served", "no_show", "transferred", "ratings", "score_sum"):
+            result[name] = (values.get(name) or 0) + getattr(self, name)
         for index in range(5):
             name = f"score_{index + 1}"
-            setattr(row, name, (getattr(row, name) or 0) + self.scores[index])
-        if self.reasons:
-            reasons = {str(k): int(v) for k, v in (row.reasons or {}).items()}
-            for code, count in self.reasons.items():
-                reasons[code] = reasons.get(code, 0) + count
-                if not reasons[code]:
-                    del reasons[code]
-            row.reasons = reasons  # a new object, so the JSON column is seen as changed
+            result[name] = (values.get(name) or 0) + self.scores[index]
+        reasons = {str(k): int(v) for k, v in (values.get("reasons") or {}).items()}
+        for code, count in self.reasons.items():
+            _count(reasons, code, count)
+        result["reasons"] = reasons
         for name, delta in (("wait_histogram", self.wait), ("service_histogram", self.service)):
-            if delta:
-                merged: dict[int, int] = {}
-                add_into(merged, getattr(row, name))
-                add_into(merged, delta)
-                setattr(row, name, as_json(merged))
+            merged: dict[int, int] = {}
+            add_into(merged, values.get(name))
+            add_into(merged, delta)
+            result[name] = as_json(merged)
+        return result
 
     def merge(self, other: "Delta") -> None:
         for name in ("issued", "served", "no_show", "transferred", "ratings", "score_sum"):
@@ -242,37 +237,57 @@ def apply_events(session: Session, site_id: int, events: Iterable[EventLike], *,
     return len(fresh)
 
 
+MEASURES = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "score_1", "score_2", "score_3",
+            "score_4", "score_5", "reasons", "wait_histogram", "service_histogram")
+FINE_KEY = ("grain", "business_date", "service_id", "counter_id", "clerk_id")
+SITE_KEY = ("grain", "business_date")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
 def write_deltas(session: Session, site_id: int, deltas: Mapping[Key, Delta]) -> None:
-    """Add the deltas to the per-field/counter/clerk rows and to the per-site day rows."""
-    deltas = {key: delta for key, delta in deltas.items() if not delta.empty()}
+    """Add the deltas to the day and month rows per field/counter/clerk and per site (Core statements:
+    one SELECT of the rows touched, one executemany of inserts and one of updates per table)."""
+    fine: dict[tuple[Any, ...], Delta] = defaultdict(Delta)
+    whole: dict[tuple[Any, ...], Delta] = defaultdict(Delta)
+    for (day, service_id, counter_id, clerk_id), delta in deltas.items():
+        if delta.empty():
+            continue
+        for grain, date in ((DAY, day), (MONTH, month_start(day))):
+            fine[(grain, date, service_id, counter_id, clerk_id)].merge(delta)
+            whole[(grain, date)].merge(delta)
+    _write(session, RollupDay.__table__, site_id, FINE_KEY, fine)
+    _write(session, RollupSiteDay.__table__, site_id, SITE_KEY, whole)
+
+
+def _write(session: Session, table: Any, site_id: int, key_columns: tuple[str, ...],
+           deltas: Mapping[tuple[Any, ...], Delta]) -> None:
     if not deltas:
         return
-    days = sorted({key[0] for key in deltas})
-    existing: dict[Key, RollupDay] = {}
-    for row in session.scalars(select(RollupDay).where(RollupDay.site_id == site_id,
-                                                       RollupDay.business_date.in_(days))):
-        existing[(row.business_date, row.service_id, row.counter_id, row.clerk_id)] = row
-    per_day: dict[dt.date, Delta] = defaultdict(Delta)
+    dates = sorted({key[1] for key in deltas})
+    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for start in range(0, len(dates), 500):
+        statement = select(table).where(table.c.site_id == site_id, table.c.business_date.in_(dates[start:start + 500]))
+        for row in session.execute(statement):
+            values = row._mapping
+            existing[tuple(values[name] for name in key_columns)] = dict(values)
+    inserts, updates = [], []
     for key, delta in deltas.items():
         row = existing.get(key)
         if row is None:
-            row = RollupDay(site_id=site_id, business_date=key[0], service_id=key[1], counter_id=key[2],
-                            clerk_id=key[3], issued=0, served=0, no_show=0, transferred=0, ratings=0,
-                            score_sum=0, score_1=0, score_2=0, score_3=0, score_4=0, score_5=0, reasons={},
-                            wait_histogram={}, service_histogram={})
-            session.add(row)
-        delta.apply_to(row)
-        per_day[key[0]].merge(delta)
-    site_rows = {row.business_date: row for row in session.scalars(
-        select(RollupSiteDay).where(RollupSiteDay.site_id == site_id, RollupSiteDay.business_date.in_(days)))}
-    for day, delta in per_day.items():
-        row = site_rows.get(day)
-        if row is None:
-            row = RollupSiteDay(site_id=site_id, business_date=day, issued=0, served=0, no_show=0, transferred=0,
-                                ratings=0, score_sum=0, score_1=0, score_2=0, score_3=0, score_4=0, score_5=0,
-                                reasons={}, wait_histogram={}, service_histogram={})
-            session.add(row)
-        delta.apply_to(row)
+            values = delta.merged_into({})
+            inserts.append({"site_id": site_id, **dict(zip(key_columns, key)), **values})
+        else:
+            values = delta.merged_into(row)
+            updates.append({"k_id": row["id"], **{f"v_{name}": values[name] for name in MEASURES}})
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        statement = (update(table).where(table.c.id == bindparam("k_id"))
+                     .values({name: bindparam(f"v_{name}") for name in MEASURES}))
+        session.connection().execute(statement, updates)
 
 
 class _Roller:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.models import Base
 
 NONE = 0  # "no field / counter / clerk" in a roll-up key
+DAY, MONTH = "day", "month"  # a row covers one business day, or a whole month (business_date = its 1st)
 
 
 class Measures:
@@ -40,12 +41,15 @@ class Measures:
 
 
 class RollupDay(Measures, Base):
-    """One site's business day for one field × counter × clerk (the ticket's last ones)."""
+    """One site's business day (or month) for one field × counter × clerk (the ticket's last ones). A
+    year's report reads 12 month rows per key instead of 300 day rows."""
 
     __tablename__ = "rollup_days"
-    __table_args__ = (UniqueConstraint("site_id", "business_date", "service_id", "counter_id", "clerk_id"),)
+    __table_args__ = (UniqueConstraint("site_id", "grain", "business_date", "service_id", "counter_id", "clerk_id",
+                                       name="uq_rollup_days_key"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(Integer)
+    grain: Mapped[str] = mapped_column(String(8), default=DAY)
     business_date: Mapped[dt.date] = mapped_column(Date)
     service_id: Mapped[int] = mapped_column(Integer, default=NONE)
     counter_id: Mapped[int] = mapped_column(Integer, default=NONE)
@@ -53,14 +57,15 @@ class RollupDay(Measures, Base):
 
 
 class RollupSiteDay(Measures, Base):
-    """The same figures for a whole site and day: what province rankings read (100 sites × a year is
-    36,500 rows instead of half a million)."""
+    """The same figures for a whole site and day (or month): what province rankings read (100 sites × a
+    year is 1,200 month rows instead of half a million detailed day rows)."""
 
     __tablename__ = "rollup_site_days"
-    __table_args__ = (UniqueConstraint("site_id", "business_date"),
-                      Index("ix_rollup_site_days_date", "business_date"))
+    __table_args__ = (UniqueConstraint("site_id", "grain", "business_date", name="uq_rollup_site_days_key"),
+                      Index("ix_rollup_site_days_date", "grain", "business_date"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(Integer)
+    grain: Mapped[str] = mapped_column(String(8), default=DAY)
     business_date: Mapped[dt.date] = mapped_column(Date)
 
 

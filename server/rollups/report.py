@@ -6,18 +6,42 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from server.reports.periods import Period
 from server.reports.summary import Figures
 from server.rollups import buckets
 from server.rollups.apply import Delta, Key
-from server.rollups.models import NONE, RollupDay, RollupSiteDay
+from server.rollups.models import DAY, MONTH, NONE, RollupDay, RollupSiteDay
 
 MEASURE_COLUMNS = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "score_1", "score_2",
                    "score_3", "score_4", "score_5", "reasons", "wait_histogram", "service_histogram")
 GROUP_COLUMNS = {"service": "service_id", "counter": "counter_id", "clerk": "clerk_id", "site": "site_id"}
+
+
+def spans(start: dt.date, end: dt.date) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """The whole months inside [start, end] (read from month rows) and the day ranges left at its edges."""
+    months: list[dt.date] = []
+    ranges: list[tuple[dt.date, dt.date]] = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        last = following - dt.timedelta(days=1)
+        if start <= first and last <= end:
+            months.append(first)
+        else:
+            ranges.append((max(start, first), min(end, last)))
+        first = following
+    return months, ranges
+
+
+def period_filter(table: Any, start: dt.date, end: dt.date) -> Any:
+    months, ranges = spans(start, end)
+    parts = [and_(table.c.grain == DAY, table.c.business_date.between(low, high)) for low, high in ranges]
+    if months:
+        parts.append(and_(table.c.grain == MONTH, table.c.business_date.in_(months)))
+    return or_(*parts)
 
 
 class _Group:
@@ -80,7 +104,7 @@ def rollup_figures(session: Session, site_ids: Iterable[int], period: Period, gr
     model = RollupSiteDay if group_by == "site" else RollupDay
     table = model.__table__
     statement = (select(table.c[column], *[table.c[name] for name in MEASURE_COLUMNS])
-                 .where(table.c.site_id.in_(site_ids), table.c.business_date.between(period.start, period.end)))
+                 .where(table.c.site_id.in_(site_ids), period_filter(table, period.start, period.end)))
     groups: dict[Any, _Group] = {}
     for row in session.execute(statement):
         key = row[0] or None
@@ -107,7 +131,7 @@ def site_day_rows(session: Session, start: dt.date, end: dt.date,
     """Per site over a period: figures and the merged waiting/service histograms (rankings read this)."""
     table = RollupSiteDay.__table__
     statement = select(table.c.site_id, *[table.c[name] for name in MEASURE_COLUMNS]).where(
-        table.c.business_date.between(start, end))
+        period_filter(table, start, end))
     if site_ids is not None:
         statement = statement.where(table.c.site_id.in_(sorted(set(site_ids))))
     groups: dict[int, _Group] = {}

@@ -1,4 +1,4 @@
-"""Daily roll-ups (server/rollups): per site × day × field × counter × clerk, per site × day, the tickets
+"""Daily and monthly roll-ups (server/rollups): per site × day × field × counter × clerk, per site × day, the tickets
 that may still change, and each site's roll-up cursor. A site fills them on first use from its tickets
 (server/rollups/site.py), so this migration creates empty tables and stays fast on a year of history.
 
@@ -34,25 +34,28 @@ def upgrade() -> None:
         "rollup_days",
         _id_column(),
         sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.String(length=8), nullable=False),
         sa.Column("business_date", sa.Date(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("counter_id", sa.Integer(), nullable=False),
         sa.Column("clerk_id", sa.Integer(), nullable=False),
         *_measures(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rollup_days")),
-        sa.UniqueConstraint("site_id", "business_date", "service_id", "counter_id", "clerk_id",
-                            name=op.f("uq_rollup_days_site_id_business_date_service_id_counter_id_clerk_id")),
+        sa.UniqueConstraint("site_id", "grain", "business_date", "service_id", "counter_id", "clerk_id",
+                            name="uq_rollup_days_key"),
     )
     op.create_table(
         "rollup_site_days",
         _id_column(),
         sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.String(length=8), nullable=False),
         sa.Column("business_date", sa.Date(), nullable=False),
         *_measures(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rollup_site_days")),
-        sa.UniqueConstraint("site_id", "business_date", name=op.f("uq_rollup_site_days_site_id_business_date")),
+        sa.UniqueConstraint("site_id", "grain", "business_date",
+                            name="uq_rollup_site_days_key"),
     )
-    op.create_index("ix_rollup_site_days_date", "rollup_site_days", ["business_date"])
+    op.create_index("ix_rollup_site_days_date", "rollup_site_days", ["grain", "business_date"])
     op.create_table(
         "rollup_tickets",
         sa.Column("site_id", sa.Integer(), nullable=False),

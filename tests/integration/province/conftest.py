@@ -112,6 +112,15 @@ def create_central_tables(connection: Any) -> None:
                             "name VARCHAR(200), waiting INTEGER, estimated_wait_s INTEGER)"))
 
 
+def drop_central_tables(session_factory: Any) -> None:
+    """The PostgreSQL test database is shared by the session: leave no table the models do not have."""
+    session = session_factory()
+    session.execute(text("DROP TABLE IF EXISTS province_live_fields"))
+    session.execute(text("DROP TABLE IF EXISTS province_sites"))
+    session.commit()
+    session.close()
+
+
 def seed_province(session_factory: Any) -> None:
     session = session_factory()
     create_central_tables(session.connection())
@@ -149,6 +158,7 @@ def province(database_url, clock, demo, session_factory) -> Iterator[Any]:  # ty
     application = province_app(database_url, clock)
     yield application
     application.extensions["hangcho"].engine.dispose()
+    drop_central_tables(session_factory)
 
 
 def start_province_server(database_url: str, log_dir: Any) -> tuple[str, Any]:
