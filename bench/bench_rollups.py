@@ -151,7 +151,7 @@ def site(name: str, engine: Engine, tickets: int, runs: int) -> list[tuple[str, 
     log(f"  {name:<9} {'yearly per clerk, from the tickets':<44} median {median:8.1f} ms")
     began = time.perf_counter()
     session = writer()
-    catch_up(session, site_id)
+    catch_up(session, site_id, reader=reader)
     session.commit()
     session.close()
     built = (time.perf_counter() - began) * 1000

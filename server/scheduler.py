@@ -82,7 +82,7 @@ def rollups(runtime: Runtime, service: QueueService, site_id: int) -> None:
     reports read them and only the few events since the last run in memory."""
     session = runtime.write_session_factory()
     try:
-        applied = catch_up(session, site_id, limit=50_000)
+        applied = catch_up(session, site_id, limit=50_000, reader=runtime.session_factory)
         session.commit()
     finally:
         session.close()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter as Tally
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import Counter, Event, Rating, Site, Staff, Ticket
 from server.queue import events as ev
@@ -30,15 +31,27 @@ CHUNK = 5_000
 MAX_PENDING = 20_000
 
 
-def catch_up(session: Session, site_id: int, *, limit: int | None = None) -> int:
+def catch_up(session: Session, site_id: int, *, limit: int | None = None,
+             reader: sessionmaker[Session] | None = None) -> int:
     """Bring the site's roll-ups up to its last event, in the caller's write transaction; returns how many
-    events were rolled up (the whole history counts as the site's event count the first time)."""
+    events (or, the first time, tickets) were rolled up. The first time, the history is read from the
+    tickets by `reader` (a read-only session: the site keeps issuing meanwhile) or, without one, by the
+    caller's session with the site row locked."""
     site = session.get(Site, site_id)
     if site is None:
         return 0
     cursor = session.scalar(select(RollupCursor).where(RollupCursor.site_id == site_id).with_for_update())
     if cursor is None:
-        return _first_roll_up(session, site)
+        if reader is not None:
+            session.rollback()  # read the history without holding the write lock
+            history = read_history(reader, site_id)
+            if session.scalar(select(RollupCursor.site_id).where(RollupCursor.site_id == site_id)) is not None:
+                return 0  # another process built it meanwhile
+        else:
+            session.scalar(select(Site).where(Site.id == site_id).with_for_update())
+            history = _read_history(session, site_id)
+        history.write(session)
+        return len(history.tickets)
     applied = 0
     while limit is None or applied < limit:
         rows = list(session.scalars(select(Event).where(Event.site_id == site_id, Event.seq > cursor.rolled_up_seq)
@@ -49,12 +62,46 @@ def catch_up(session: Session, site_id: int, *, limit: int | None = None) -> int
     return applied
 
 
-def _first_roll_up(session: Session, site: Site) -> int:
-    """Roll up the history from the tickets table, as the summary report reads it. The site row is locked
-    so no event is written meanwhile: the cursor then starts exactly at the site's last event."""
-    site = session.scalar(select(Site).where(Site.id == site.id).with_for_update())
+@dataclass
+class History:
+    """A site's tickets and transfers as of `seq`, read in one snapshot, ready to be rolled up."""
+
+    site_id: int
+    seq: int
+    tickets: list[TicketState]
+    transfers: Tally[Key]
+    counter_clerks: dict[str, Any]
+    labels: dict[str, Any]
+    keep_from: dt.date
+
+    def write(self, session: Session) -> None:
+        """The roll-up rows, the retained ticket states and the cursor at `seq`: events after it follow."""
+        cursor = cursor_for(session, self.site_id)
+        apply_ticket_rows(session, self.site_id, self.tickets, self.transfers.items(), keep_from=self.keep_from)
+        cursor.rolled_up_seq = self.seq
+        cursor.counter_clerks = self.counter_clerks
+        cursor.labels = self.labels
+        cursor.pruned_before = self.keep_from
+        session.flush()
+        logger.info("site %s: roll-ups built from %d ticket(s) up to seq %d", self.site_id, len(self.tickets), self.seq)
+
+
+def read_history(reader: sessionmaker[Session], site_id: int) -> History:
+    """Read the history in one snapshot (SQLite's read transaction; PostgreSQL REPEATABLE READ)."""
+    session = reader()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return _read_history(session, site_id)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _read_history(session: Session, site_id: int) -> History:
+    """The tickets as the summary report reads them, the transfer events, and the site's last seq."""
+    site = session.get(Site, site_id)
     assert site is not None
-    cursor = cursor_for(session, site.id)
     rows = session.execute(
         select(Ticket.id, Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id, Ticket.status,
                Ticket.issued_at, Ticket.first_called_at, Ticket.called_at, Ticket.started_at, Ticket.finished_at,
@@ -77,16 +124,10 @@ def _first_roll_up(session: Session, site: Site) -> int:
                    _id(clerk))] += 1
     today = business_date(dt.datetime.now(dt.timezone.utc), site.timezone)
     latest = max((ticket.business_date for ticket in tickets), default=today)
-    apply_ticket_rows(session, site.id, tickets, transfers.items(),
-                      keep_from=min(today, latest) - dt.timedelta(days=RETENTION_DAYS))
-    cursor.rolled_up_seq = site.event_seq
-    cursor.counter_clerks = {str(counter.id): counter.clerk_id for counter in
-                             session.scalars(select(Counter).where(Counter.site_id == site.id))}
-    cursor.labels = _site_labels(session, site.id)
-    cursor.pruned_before = min(today, latest) - dt.timedelta(days=RETENTION_DAYS)
-    session.flush()
-    logger.info("site %s: roll-ups built from %d ticket(s) up to seq %d", site.id, len(tickets), site.event_seq)
-    return len(tickets)
+    counter_clerks = {str(counter.id): counter.clerk_id for counter in
+                      session.scalars(select(Counter).where(Counter.site_id == site.id))}
+    return History(site.id, site.event_seq, tickets, transfers, counter_clerks, _site_labels(session, site.id),
+                   min(today, latest) - dt.timedelta(days=RETENTION_DAYS))
 
 
 def _site_labels(session: Session, site_id: int) -> dict[str, Any]:
