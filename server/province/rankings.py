@@ -110,23 +110,6 @@ class SiteSummaryQuery(ProvincePeriodQuery):
     group_by: Literal["service", "counter", "clerk", "site"] = "service"
 
 
-class RankingRow(Answer):
-    rank: int
-    site_id: int
-    code: str
-    name: str
-    issued: int
-    served: int
-    no_show: int
-    ratings: int
-    response_rate: float | None
-    satisfaction_index: float | None
-    wait_p50_s: float | None
-    wait_p90_s: float | None
-    service_p50_s: float | None
-    enough_ratings: bool
-
-
 class WaitField(Answer):
     code: str
     name: str
@@ -140,11 +123,6 @@ class WaitSite(Answer):
     name: str
     connected: bool
     fields: list[WaitField]
-
-
-class SummaryAnswer(Answer):
-    rows: list[dict[str, Any]]
-    totals: dict[str, Any]
 
 
 def _today() -> dt.date:
@@ -221,8 +199,10 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
     @allow(*READERS)
     @documented("Sites ranked by satisfaction index, 90th percentile wait or response rate over a period "
                 "(local dates, inclusive), from the daily roll-ups; sites below the minimum of ratings rank "
-                "last; format=csv or xlsx downloads the same rows", query=RankingQuery,
-                responses={200: list[RankingRow]}, tags=("province",))
+                "last. JSON: a list of {rank, site_id, code, name, issued, served, no_show, ratings, response_rate, "
+                "satisfaction_index, wait_p50_s, wait_p90_s, service_p50_s, enough_ratings}; format=csv or xlsx "
+                "downloads the same rows", query=RankingQuery,
+                tags=("province",))
     def api_rankings():  # type: ignore[no-untyped-def]
         query = _parse(RankingQuery)
         period = _period(query)
@@ -244,7 +224,7 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
     @allow(*READERS)
     @documented("One site's figures per field, counter or clerk for a period, in the shape of the site's "
                 "GET /reports/summary, from the daily roll-ups; format=csv or xlsx", query=SiteSummaryQuery,
-                responses={200: SummaryAnswer}, tags=("province",))
+                tags=("province",))
     def api_site_summary(site_id: int):  # type: ignore[no-untyped-def]
         query = _parse(SiteSummaryQuery)
         site = _site(sites(db_session()), site_id)
