@@ -3,8 +3,9 @@
 1. Province: `--sites` simulated communes × `--days` business days of history (server/rollups/demo_history.py)
    go through `apply_events` in batches of 2,000 (as ingest calls it), timed as events per second; then
    `rank_sites` over the whole period and over its last 30 days, and a site's summary per clerk. With
-   `--year`, the 90 days' site-day rows are copied onto the rest of the year (shifted dates; stated in the
-   output) so the ranking reads a full year's rows without an hour of seeding.
+   `--year` (and the default 90 days, which end on 31 December), the site rows of October–December are
+   copied onto January–September (stated in the output), so the ranking reads a full year's rows
+   without an hour of seeding.
 2. Site: bench/bench_reports.py's year of a busy centre (300,000 tickets), its first roll-up (built from
    the tickets), then the yearly summary per clerk/field/counter from the tickets and from the roll-ups.
 
@@ -58,7 +59,7 @@ def timed(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
 def province(name: str, engine: Engine, sites: int, days: int, year: bool, runs: int) -> list[tuple[str, str, float]]:
     writer = make_session_factory(engine, writing=True)
     reader = make_session_factory(engine)
-    end = dt.date(YEAR, 12, 31) if not year else dt.date(YEAR, 12, 31)
+    end = dt.date(YEAR, 12, 31)
     refs = [SiteRef(index + 1, f"XA{index + 1:03d}", f"Xã mô phỏng {index + 1:03d}") for index in range(sites)]
     generated = applied = 0
     generating = applying = 0.0
@@ -81,23 +82,25 @@ def province(name: str, engine: Engine, sites: int, days: int, year: bool, runs:
         first, last = connection.execute(select(RollupSiteDay.business_date).order_by(RollupSiteDay.business_date)
                                          .limit(1)).scalar_one(), end
         if year:
+            # Months 1–9 get the rows of October, November and December (the generated quarter) in turn:
+            # month rows on their 1st, day rows on the same day number when the month has it.
             rows = [dict(row._mapping) for row in connection.execute(select(RollupSiteDay.__table__))]
             copies = []
-            shift = 0
-            while True:
-                shift += (last - first).days + 1
-                batch = [{**{k: v for k, v in row.items() if k != "id"},
-                          "business_date": row["business_date"] - dt.timedelta(days=shift)} for row in rows]
-                batch = [row for row in batch if row["business_date"] >= dt.date(YEAR, 1, 1)]
-                if not batch:
-                    break
-                copies += batch
+            for month in range(1, 10):
+                source = 10 + (month - 1) % 3
+                length = (dt.date(YEAR, month + 1, 1) - dt.timedelta(days=1)).day
+                for row in rows:
+                    date = row["business_date"]
+                    if date.month != source or date.year != YEAR or date.day > length:
+                        continue
+                    copies.append({**{k: v for k, v in row.items() if k != "id"},
+                                   "business_date": dt.date(YEAR, month, date.day)})
             for start in range(0, len(copies), 10_000):
                 connection.execute(insert(RollupSiteDay), copies[start:start + 10_000])
             connection.commit()
             first = dt.date(YEAR, 1, 1)
-            log(f"{name}: --year: {len(copies):,} site-day rows copied from the {days} generated days onto the "
-                f"rest of {YEAR} (shifted dates)")
+            log(f"{name}: --year: {len(copies):,} site rows (day and month) of October–December copied onto "
+                f"January–September {YEAR}")
         count = connection.execute(select(RollupSiteDay.id).order_by(RollupSiteDay.id.desc()).limit(1)).scalar_one()
     log(f"{name}: rollup_site_days holds about {count:,} rows; period {first} … {last}")
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.queue import events as ev
 from server.queue.rules import business_date
-from server.rollups.buckets import add_into, as_json, bucket_of
+from server.rollups.buckets import add_into, as_json, bucket_of, dense_from, sparse_from
 from server.rollups.models import DAY, MONTH, NONE, RollupCursor, RollupDay, RollupSiteDay, RollupTicket
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,9 @@ class Delta:
         for code in reasons:
             _count(self.reasons, str(code), sign)
 
-    def merged_into(self, values: dict[str, Any]) -> dict[str, Any]:
-        """A row's measures (a dict of the table's columns) with this delta added."""
+    def merged_into(self, values: dict[str, Any], dense: bool = False) -> dict[str, Any]:
+        """A row's measures (a dict of the table's columns) with this delta added; `dense`: the row keeps
+        its histograms as lists (per-site rows, buckets.py)."""
         result = dict(values)
         for name in ("issued", "served", "no_show", "transferred", "ratings", "score_sum"):
             result[name] = (values.get(name) or 0) + getattr(self, name)
@@ -142,10 +143,9 @@ class Delta:
             _count(reasons, code, count)
         result["reasons"] = reasons
         for name, delta in (("wait_histogram", self.wait), ("service_histogram", self.service)):
-            merged: dict[int, int] = {}
-            add_into(merged, values.get(name))
+            merged = sparse_from(values.get(name))
             add_into(merged, delta)
-            result[name] = as_json(merged)
+            result[name] = dense_from(merged) if dense else as_json(merged)
         return result
 
     def merge(self, other: "Delta") -> None:
@@ -259,11 +259,11 @@ def write_deltas(session: Session, site_id: int, deltas: Mapping[Key, Delta]) ->
             fine[(grain, date, service_id, counter_id, clerk_id)].merge(delta)
             whole[(grain, date)].merge(delta)
     _write(session, RollupDay.__table__, site_id, FINE_KEY, fine)
-    _write(session, RollupSiteDay.__table__, site_id, SITE_KEY, whole)
+    _write(session, RollupSiteDay.__table__, site_id, SITE_KEY, whole, dense=True)
 
 
 def _write(session: Session, table: Any, site_id: int, key_columns: tuple[str, ...],
-           deltas: Mapping[tuple[Any, ...], Delta]) -> None:
+           deltas: Mapping[tuple[Any, ...], Delta], dense: bool = False) -> None:
     if not deltas:
         return
     dates = sorted({key[1] for key in deltas})
@@ -277,10 +277,10 @@ def _write(session: Session, table: Any, site_id: int, key_columns: tuple[str, .
     for key, delta in deltas.items():
         row = existing.get(key)
         if row is None:
-            values = delta.merged_into({})
+            values = delta.merged_into({}, dense)
             inserts.append({"site_id": site_id, **dict(zip(key_columns, key)), **values})
         else:
-            values = delta.merged_into(row)
+            values = delta.merged_into(row, dense)
             updates.append({"k_id": row["id"], **{f"v_{name}": values[name] for name in MEASURES}})
     if inserts:
         session.execute(insert(table), inserts)

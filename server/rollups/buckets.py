@@ -9,6 +9,7 @@ falls in: ±2.5 s below 10 min, ±15 s below 1 h, ±60 s below 6 h, ±300 s belo
 from __future__ import annotations
 
 import math
+import operator
 from typing import Iterable, Mapping
 
 # (upper edge in seconds, bucket width) for each band, in order.
@@ -105,3 +106,38 @@ def histogram_of(values: Iterable[float]) -> dict[int, int]:
         bucket = bucket_of(value)
         histogram[bucket] = histogram.get(bucket, 0) + 1
     return histogram
+
+
+# A dense histogram is a list of counts by bucket index, trailing zeros cut: what per-site rows store,
+# because merging a year of them is a C-level list addition instead of a loop over dictionary keys.
+Dense = list[int]
+
+
+def dense_add(total: Dense, histogram: Dense | None) -> Dense:
+    """Add `histogram` into `total` (returned; `total` grows as needed)."""
+    if not histogram:
+        return total
+    if len(histogram) > len(total):
+        total.extend([0] * (len(histogram) - len(total)))
+    size = len(histogram)
+    total[:size] = map(operator.add, total[:size], histogram)
+    return total
+
+
+def dense_from(histogram: dict[int, int]) -> Dense:
+    if not histogram:
+        return []
+    dense = [0] * (max(histogram) + 1)
+    for bucket, count in histogram.items():
+        dense[bucket] = count
+    while dense and dense[-1] == 0:
+        dense.pop()
+    return dense
+
+
+def sparse_from(dense: Dense | dict[str, int] | None) -> dict[int, int]:
+    if not dense:
+        return {}
+    if isinstance(dense, dict):
+        return {int(bucket): int(count) for bucket, count in dense.items() if count}
+    return {bucket: count for bucket, count in enumerate(dense) if count}

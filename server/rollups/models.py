@@ -34,8 +34,8 @@ class Measures:
     score_5: Mapped[int] = mapped_column(Integer, default=0)
     # Reason code → how many ratings gave it.
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # Waiting time (first call − issue) and service time (finish − start) histograms: bucket → count
-    # (server/rollups/buckets.py).
+    # Waiting time (first call − issue) and service time (finish − start) histograms (buckets.py): bucket →
+    # count in rollup_days; in rollup_site_days a list of counts by bucket (dense, merged faster).
     wait_histogram: Mapped[dict[str, Any]] = mapped_column(default=dict)
     service_histogram: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

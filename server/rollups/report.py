@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.reports.periods import Period
@@ -44,6 +44,36 @@ def period_filter(table: Any, start: dt.date, end: dt.date) -> Any:
     return or_(*parts)
 
 
+COUNT_COLUMNS = MEASURE_COLUMNS[:11]
+JSON_COLUMNS = ("reasons", "wait_histogram", "service_histogram")
+
+
+def _aggregate(session: Session, table: Any, group_column: Any, condition: Any) -> dict[Any, "_Group"]:
+    """Sums per group done by the database: the counts with SUM, the reason tallies and histograms by
+    expanding each JSON object (json_each on SQLite, json_each_text on PostgreSQL) and summing per key, so
+    Python only sees one row per group and bucket, however many days the period has."""
+    groups: dict[Any, _Group] = {}
+    counts = select(group_column, *[func.sum(table.c[name]) for name in COUNT_COLUMNS]).where(condition) \
+        .group_by(group_column)
+    for row in session.execute(counts):
+        group = groups[row[0]] = _Group()
+        group.add_counts([int(value or 0) for value in row[1:]])
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for name in JSON_COLUMNS:
+        each = (func.json_each_text if postgres else func.json_each)(table.c[name]).table_valued("key", "value")
+        value = cast(each.c.value, Integer) if postgres else each.c.value
+        statement = (select(group_column, each.c.key, func.sum(value)).select_from(table).join(each, and_(True))
+                     .where(condition).group_by(group_column, each.c.key))
+        for key, item, total in session.execute(statement):
+            group = groups.setdefault(key, _Group())
+            if name == "reasons":
+                group.figures.low_reasons[str(item)] += int(total)
+            else:
+                target = group.wait if name == "wait_histogram" else group.service
+                target[int(item)] = target.get(int(item), 0) + int(total)
+    return groups
+
+
 class _Group:
     __slots__ = ("figures", "wait", "service")
 
@@ -52,20 +82,13 @@ class _Group:
         self.wait: dict[int, int] = {}
         self.service: dict[int, int] = {}
 
-    def add_row(self, row: Any) -> None:
+    def add_counts(self, values: list[int]) -> None:
         figures = self.figures
-        figures.issued += row.issued
-        figures.served += row.served
-        figures.no_show += row.no_show
-        figures.transferred += row.transferred
-        figures.ratings += row.ratings
-        figures.score_sum += row.score_sum
+        (figures.issued, figures.served, figures.no_show, figures.transferred, figures.ratings,
+         figures.score_sum) = (figures.issued + values[0], figures.served + values[1], figures.no_show + values[2],
+                               figures.transferred + values[3], figures.ratings + values[4], figures.score_sum + values[5])
         for score in range(1, 6):
-            figures.scores[score] += getattr(row, f"score_{score}")
-        if row.reasons:
-            figures.low_reasons.update({str(code): int(count) for code, count in row.reasons.items()})
-        buckets.add_into(self.wait, row.wait_histogram)
-        buckets.add_into(self.service, row.service_histogram)
+            figures.scores[score] += values[5 + score]
 
     def add_delta(self, delta: Delta) -> None:
         figures = self.figures
@@ -101,17 +124,9 @@ def rollup_figures(session: Session, site_ids: Iterable[int], period: Period, gr
     """Figures per group (None for "no counter/clerk/field") and the totals, for the sites and local dates."""
     site_ids = sorted(set(site_ids))
     column = GROUP_COLUMNS[group_by]
-    model = RollupSiteDay if group_by == "site" else RollupDay
-    table = model.__table__
-    statement = (select(table.c[column], *[table.c[name] for name in MEASURE_COLUMNS])
-                 .where(table.c.site_id.in_(site_ids), period_filter(table, period.start, period.end)))
-    groups: dict[Any, _Group] = {}
-    for row in session.execute(statement):
-        key = row[0] or None
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = _Group()
-        group.add_row(row)
+    table = RollupDay.__table__
+    condition = and_(table.c.site_id.in_(site_ids), period_filter(table, period.start, period.end))
+    groups = {key or None: group for key, group in _aggregate(session, table, table.c[column], condition).items()}
     for site_id, deltas in (pending or {}).items():
         for (day, service_id, counter_id, clerk_id), delta in deltas.items():
             if not period.start <= day <= period.end or delta.empty():
@@ -130,17 +145,28 @@ def site_day_rows(session: Session, start: dt.date, end: dt.date,
                   site_ids: Iterable[int] | None = None) -> dict[int, tuple[Figures, dict[int, int], dict[int, int]]]:
     """Per site over a period: figures and the merged waiting/service histograms (rankings read this)."""
     table = RollupSiteDay.__table__
-    statement = select(table.c.site_id, *[table.c[name] for name in MEASURE_COLUMNS]).where(
-        period_filter(table, start, end))
+    condition = period_filter(table, start, end)
     if site_ids is not None:
-        statement = statement.where(table.c.site_id.in_(sorted(set(site_ids))))
+        condition = and_(condition, table.c.site_id.in_(sorted(set(site_ids))))
     groups: dict[int, _Group] = {}
-    for row in session.execute(statement):
-        group = groups.get(row[0])
-        if group is None:
-            group = groups[row[0]] = _Group()
-        group.add_row(row)
-    return {site_id: (group.finish(), group.wait, group.service) for site_id, group in groups.items()}
+    counts = select(table.c.site_id, *[func.sum(table.c[name]) for name in COUNT_COLUMNS]).where(condition) \
+        .group_by(table.c.site_id)
+    for row in session.execute(counts):
+        groups.setdefault(row[0], _Group()).add_counts([int(value or 0) for value in row[1:]])
+    waits: dict[int, list[int]] = {}
+    services: dict[int, list[int]] = {}
+    statement = select(table.c.site_id, table.c.reasons, table.c.wait_histogram, table.c.service_histogram).where(condition)
+    for site_id, reasons, wait, service in session.execute(statement):
+        if reasons:
+            groups[site_id].figures.low_reasons.update(reasons)
+        buckets.dense_add(waits.setdefault(site_id, []), wait)
+        buckets.dense_add(services.setdefault(site_id, []), service)
+    result = {}
+    for site_id, group in groups.items():
+        group.wait = buckets.sparse_from(waits.get(site_id))
+        group.service = buckets.sparse_from(services.get(site_id))
+        result[site_id] = (group.finish(), group.wait, group.service)
+    return result
 
 
 __all__ = ["rollup_figures", "site_day_rows", "NONE"]
