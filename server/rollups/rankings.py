@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from server.errors import N_
 from server.reports.periods import Period
 from server.reports.summary import TOTAL, Figures
-from server.rollups import buckets
 from server.rollups.models import RollupCursor
 from server.rollups.report import rollup_figures, site_day_rows
 
@@ -187,6 +186,3 @@ def ranking_xlsx(rows: list[dict[str, Any]], translate: Callable[[str], str], ti
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-__all__ = ["rank_sites", "site_summary", "SiteRef", "METRICS", "buckets"]

@@ -13,7 +13,7 @@ from server.reports.periods import Period
 from server.reports.summary import Figures
 from server.rollups import buckets
 from server.rollups.apply import Delta, Key
-from server.rollups.models import DAY, MONTH, NONE, RollupDay, RollupSiteDay
+from server.rollups.models import DAY, MONTH, RollupDay, RollupSiteDay
 
 MEASURE_COLUMNS = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "score_1", "score_2",
                    "score_3", "score_4", "score_5", "reasons", "wait_histogram", "service_histogram")
@@ -167,6 +167,3 @@ def site_day_rows(session: Session, start: dt.date, end: dt.date,
         group.service = buckets.sparse_from(services.get(site_id))
         result[site_id] = (group.finish(), group.wait, group.service)
     return result
-
-
-__all__ = ["rollup_figures", "site_day_rows", "NONE"]

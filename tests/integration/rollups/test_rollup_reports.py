@@ -10,11 +10,10 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import delete, select
 
 from server import errors
-from server.models import Counter, Device, Service, Staff, Ticket, TicketStatus
+from server.models import Counter, Device, Ticket, TicketStatus
 from server.queue.actors import Actor
 from server.queue.service import RatingRequest
 from server.reports.periods import Period
