@@ -85,14 +85,17 @@ def province(name: str, engine: Engine, sites: int, days: int, year: bool, runs:
             # Months 1–9 get the rows of October, November and December (the generated quarter) in turn:
             # month rows on their 1st, day rows on the same day number when the month has it.
             rows = [dict(row._mapping) for row in connection.execute(select(RollupSiteDay.__table__))]
+            taken = {(row["site_id"], row["grain"], row["business_date"]) for row in rows}
             copies = []
             for month in range(1, 10):
                 source = 10 + (month - 1) % 3
                 length = (dt.date(YEAR, month + 1, 1) - dt.timedelta(days=1)).day
                 for row in rows:
                     date = row["business_date"]
-                    if date.month != source or date.year != YEAR or date.day > length:
-                        continue
+                    target = dt.date(YEAR, month, date.day) if date.day <= length else None
+                    if date.month != source or date.year != YEAR or target is None \
+                            or (row["site_id"], row["grain"], target) in taken:
+                        continue  # the generated days (from mid-September) are kept as they are
                     copies.append({**{k: v for k, v in row.items() if k != "id"},
                                    "business_date": dt.date(YEAR, month, date.day)})
             for start in range(0, len(copies), 10_000):
@@ -100,7 +103,7 @@ def province(name: str, engine: Engine, sites: int, days: int, year: bool, runs:
             connection.commit()
             first = dt.date(YEAR, 1, 1)
             log(f"{name}: --year: {len(copies):,} site rows (day and month) of October–December copied onto "
-                f"January–September {YEAR}")
+                f"the days and months of January–September {YEAR} that had none")
         count = connection.execute(select(RollupSiteDay.id).order_by(RollupSiteDay.id.desc()).limit(1)).scalar_one()
     log(f"{name}: rollup_site_days holds about {count:,} rows; period {first} … {last}")
 
