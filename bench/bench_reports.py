@@ -150,8 +150,10 @@ def generate(engine: Engine, ticket_count: int, seed: int = 7) -> dict[str, Any]
             wait = rng.lognormvariate(6.2, 0.7)  # median ≈ 8 minutes, a long tail
             fate = rng.random()
             row: dict[str, Any] = {
-                "id": ticket_id, "site_id": site_id, "service_id": service, "business_date": day,
-                "sequence": sequences[service], "number": str(1000 + sequences[service]), "status": "done",
+                "id": ticket_id, "site_id": site_id, "service_id": service, "issued_service_id": service,
+                "business_date": day, "sequence": sequences[service],
+                # numbers are unique per site and day: each field has its own thousand
+                "number": str(1000 * (services.index(service) + 1) + sequences[service]), "status": "done",
                 "priority_category_id": None, "priority_level": 1 if rng.random() < 0.06 else 0,
                 "issued_at": issued_at, "called_at": None, "first_called_at": None, "started_at": None,
                 "finished_at": None, "ended_at": None, "counter_id": None, "clerk_id": None,

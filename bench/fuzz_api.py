@@ -62,7 +62,7 @@ class FuzzRun:
 
 def fuzz(server_url: str, identity: str, headers: dict[str, str], *, examples: int, seed: int = DEFAULT_SEED,
          own_staff_id: int | None = None, workers: int = 1, max_time_s: int | None = None,
-         phases: tuple[str, ...] = PHASES) -> FuzzRun:
+         phases: tuple[str, ...] = PHASES, include_tags: tuple[str, ...] = ()) -> FuzzRun:
     """Run schemathesis once with these headers; the hooks (bench/fuzz_hooks.py) count the answers.
 
     One worker by default: hypothesis describes its filters with ast.parse, which is not thread-safe
@@ -79,6 +79,7 @@ def fuzz(server_url: str, identity: str, headers: dict[str, str], *, examples: i
             "--generation-database", "none", "--request-timeout", "30", "--no-color",
             "--suppress-health-check", "all", "--report-dir", str(Path(workdir) / "report"),
             *[option for path in EXCLUDED_PATHS for option in ("--exclude-path", path)],
+            *[option for tag in include_tags for option in ("--include-tag", tag)],
             *[option for name, value in headers.items() for option in ("--header", f"{name}: {value}")],
         ]
         if max_time_s:

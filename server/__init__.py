@@ -108,7 +108,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
 # What the central answers besides its own province routes: health, log-in, the OpenAPI document and
 # the shared pages. Every site route (tickets, counters, administration…) is 404 there.
 CENTRAL_ENDPOINTS = frozenset({"api.health", "api.login", "api.logout", "api.me", "api.openapi_document", "static"})
-CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "rankings.", "province_rankings.")
+CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "province_reports.")
 
 
 def central_serves(endpoint: str) -> bool:
@@ -116,7 +116,7 @@ def central_serves(endpoint: str) -> bool:
 
 
 def _init_central(app: Flask) -> None:
-    """The central role: the province board, API and uplink namespace; part B's rankings when present."""
+    """The central role: the province board, API and uplink namespace, rankings and a site's reports."""
     from flask import abort, request
 
     import server.province.realtime  # noqa: F401 - registers the /uplink and /province namespaces
@@ -124,12 +124,9 @@ def _init_central(app: Flask) -> None:
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(views.api)
-    try:  # issue 13, part B: rankings, a site's reports, /wait; the integrator removes this guard
-        from server.province.rankings import blueprint as rankings_blueprint
-    except ImportError:
-        rankings_blueprint = None
-    if rankings_blueprint is not None:
-        app.register_blueprint(rankings_blueprint())
+    from server.province.rankings import blueprint as rankings_blueprint
+
+    app.register_blueprint(rankings_blueprint())  # rankings and a site's reports, from the roll-ups
 
     @app.before_request
     def _central_only() -> None:

@@ -338,7 +338,6 @@ def central_welcome_lines(settings: Settings) -> list[str]:
         f"  Rankings:                {base}/province/rankings",
         f"  Inspector:               {base}/province   (thanhtra / demo: read + verify)",
         f"  Central administrator:   admin / demo",
-        f"  Public wait times:       {base}/wait",
         f"  API:                     {base}/api/v1/province/sites, {base}/api/v1/openapi.json",
         f"  The demo site uplinks to it with the key {DEMO_UPLINK_KEY}; HANGCHO_CENTRAL=off starts the site alone.",
         "",

@@ -485,3 +485,5 @@ class AuditEntry(Base):
 # Base (one schema history); importing them here registers them wherever the models are loaded.
 import server.province.models  # noqa: E402,F401
 import server.uplink.models  # noqa: E402,F401
+# The roll-ups' tables live in their own module but in this metadata (one Alembic history).
+from server.rollups import models as _rollup_models  # noqa: E402,F401

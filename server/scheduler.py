@@ -22,6 +22,8 @@ from server.queue.devices import anything_away
 from server.queue.rules import business_date
 from server.queue.service import QueueService
 from server.queue.site_settings import site_settings
+from server.rollups.models import RollupCursor
+from server.rollups.site import catch_up
 from server.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,26 @@ def device_alerts(runtime: Runtime, service: QueueService, site_id: int) -> None
     service.session.rollback()
     if away:
         service.raise_overdue_device_alerts(site_id)
+
+
+@register_job("rollups", every_s=15)
+def rollups(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """Keep the daily roll-ups current (the first run builds them from the site's history), so long-period
+    reports read them and only the few events since the last run in memory."""
+    seqs = service.session.execute(
+        select(Site.event_seq, RollupCursor.rolled_up_seq)
+        .outerjoin(RollupCursor, RollupCursor.site_id == Site.id).where(Site.id == site_id)).first()
+    service.session.rollback()
+    if seqs is not None and seqs[1] is not None and seqs[1] >= seqs[0]:
+        return  # nothing new: no write transaction at all
+    session = runtime.write_session_factory()
+    try:
+        applied = catch_up(session, site_id, limit=50_000, reader=runtime.session_factory)
+        session.commit()
+    finally:
+        session.close()
+    if applied:
+        logger.debug("site %s: %d event(s) rolled up", site_id, applied)
 
 
 QUEUE_ALERT_KINDS = ("long_wait", "idle_counter")

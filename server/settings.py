@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     central_port: int = Field(default=5001, description="Port of the demo central that `make run` starts")
     province_stale_s: float = Field(
         default=45.0, description="Central: a site not heard from for this long shows as disconnected")
+    province_min_ratings: int = Field(
+        default=30, ge=0, le=100_000,
+        description="Central: a site with fewer ratings in the period ranks last (enough_ratings false)")
 
     @cached_property
     def effective_secret_key(self) -> str:

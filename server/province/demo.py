@@ -61,13 +61,9 @@ def chained_batches(events: Iterable[Any], origin_site_id: int = 1) -> Iterable[
 
 
 def seed_demo_history(session: Session, now: dt.datetime, timezone: str, days: int = HISTORY_DAYS) -> int:
-    """Each simulated commune's history through the real ingest; skipped (0) without part B's generator."""
-    try:
-        from server.rollups.demo_history import generate_events
-    except ImportError:
-        logger.info("no demo history generator (server.rollups.demo_history): the communes stay without history")
-        return 0
+    """Each simulated commune's history (server.rollups.demo_history) through the real ingest."""
     from server.province.ingest import hello, ingest
+    from server.rollups.demo_history import generate_events
 
     stored = 0
     for index, _name in enumerate(DEMO_COMMUNES):

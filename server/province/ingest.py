@@ -22,10 +22,7 @@ from server.province.live import fold
 from server.province.models import ProvinceAlert, ProvinceSite, ReceivedEvent, SiteLiveState
 from server.queue.hashchain import GENESIS, ChainedEvent, verify_chain
 
-try:  # the daily roll-ups (issue 13, part B); the integrator removes this guard
-    from server.rollups import apply_events
-except ImportError:  # pragma: no cover - until part B is merged
-    apply_events = None
+from server.rollups import apply_events
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +176,7 @@ def ingest(session: Session, site_id: int, raw_events: Any, now: dt.datetime, *,
                                   served_today=0, ratings_today=0, satisfied_today=0)
             session.add(state)
         fold(state, good, timezone, now)
-        if apply_events is not None:
-            apply_events(session, site.id, good)
+        apply_events(session, site.id, good, timezone=timezone)
         site.last_seq, site.last_hash = good[-1].seq, good[-1].hash
     error = first_bad = None
     if not check.ok:

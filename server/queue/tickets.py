@@ -425,6 +425,8 @@ class Tickets(Concern):
             "priority_level": ticket.priority_level,
             "counter_id": counter.id if counter else None,
             "counter_number": counter.number if counter else None,
+            # Who serves it: the roll-ups (server/rollups) count the ticket for this clerk.
+            "clerk_id": ticket.clerk_id,
             "call_count": ticket.call_count,
             "issued_at": ticket.issued_at.isoformat(),
             "called_at": ticket.called_at.isoformat() if ticket.called_at else None,

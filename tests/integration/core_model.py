@@ -47,6 +47,8 @@ from server.queue.clock import FixedClock
 from server.queue.hashchain import ChainedEvent, verify_chain
 from server.queue.rules import TRANSITIONS, NumberFormat, Verb
 from server.queue.service import QueueService, RatingRequest
+from server.rollups.apply import apply_events
+from server.rollups.models import RollupCursor, RollupDay, RollupSiteDay
 
 SITE = 1
 KIOSK = Actor(kind="device", id=1, site_id=SITE, role="kiosk")
@@ -496,6 +498,24 @@ class CoreMachine(RuleBasedStateMachine):
         check_invariants(self.sessions, self.clock)
 
     @invariant()
+    def rollups_agree_with_the_tickets(self) -> None:
+        """The roll-ups, fed every new event by apply_events (as the central and the site's job do), count
+        what the tickets table says, per day × field × counter × clerk (docs/rollups.md)."""
+        writer = self.writing()
+        try:
+            cursor = writer.scalar(select(RollupCursor.rolled_up_seq).where(RollupCursor.site_id == SITE)) or 0
+            fresh = list(writer.scalars(select(Event).where(Event.site_id == SITE, Event.seq > cursor).order_by(Event.seq)))
+            apply_events(writer, SITE, fresh)
+            writer.commit()
+        finally:
+            writer.close()
+        session = self.sessions()
+        try:
+            _rollups_agree_with_the_tickets(session)
+        finally:
+            session.close()
+
+    @invariant()
     def every_change_is_pushed_once(self) -> None:
         """Each logged event is pushed to clients exactly once, after its commit (none left behind by a
         verb that committed part of its work and then refused the rest)."""
@@ -604,6 +624,29 @@ def _ratings_are_one_per_served_ticket(session: Any) -> None:
     for ticket_id, status, rated_clerk, ticket_clerk, score in rows:
         assert status is TicketStatus.DONE, f"ticket {ticket_id} rated while {status.value}"
         assert rated_clerk == ticket_clerk and 1 <= score <= 5
+
+
+def _rollups_agree_with_the_tickets(session: Any) -> None:
+    expected: dict[tuple[Any, ...], list[int]] = {}
+    for ticket, score in session.execute(select(Ticket, Rating.score).outerjoin(Rating, Rating.ticket_id == Ticket.id)
+                                         .where(Ticket.site_id == SITE)):
+        key = (ticket.business_date, ticket.service_id, ticket.counter_id or 0, ticket.clerk_id or 0)
+        figures = expected.setdefault(key, [0] * 7)
+        done = ticket.status is TicketStatus.DONE
+        for index, value in enumerate((1, done, ticket.status is TicketStatus.NO_SHOW, score is not None, score or 0,
+                                       ticket.first_called_at is not None, done and ticket.finished_at is not None)):
+            figures[index] += int(value)
+    rolled: dict[tuple[Any, ...], list[int]] = {}
+    for row in session.scalars(select(RollupDay).where(RollupDay.site_id == SITE, RollupDay.grain == "day")):
+        figures = [row.issued, row.served, row.no_show, row.ratings, row.score_sum,
+                   sum(row.wait_histogram.values()), sum(row.service_histogram.values())]
+        if any(figures):
+            rolled[(row.business_date, row.service_id, row.counter_id, row.clerk_id)] = figures
+    assert rolled == expected, f"roll-ups {rolled} differ from the tickets {expected}"
+    transfers = session.scalar(select(func.count(Event.id)).where(Event.site_id == SITE,
+                                                                  Event.type == ev.TICKET_TRANSFERRED))
+    assert session.scalar(select(func.coalesce(func.sum(RollupSiteDay.transferred), 0))
+                          .where(RollupSiteDay.site_id == SITE, RollupSiteDay.grain == "day")) == transfers
 
 
 def _one_open_alert_per_situation(session: Any) -> None:

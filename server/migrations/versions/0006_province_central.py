@@ -2,7 +2,7 @@
 received from them (once per site and seq), province alerts, the live state per site; and at a site,
 the uplink's own state (acknowledged seq, connected).
 
-Revision ID: i13a_central
+Revision ID: 0006_province_central
 Revises: 0005_core_promises
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "i13a_central"
+revision = "0006_province_central"
 down_revision = "0005_core_promises"
 branch_labels = None
 depends_on = None
