@@ -109,6 +109,15 @@ class RatingChannel(str, enum.Enum):
     PHONE = "phone"
 
 
+class DossierOutcome(str, enum.Enum):
+    """What came of a visit for its dossier (docs/dossiers.md)."""
+
+    RECEIVED = "received"  # tiếp nhận
+    RETURNED = "returned"  # trả bổ sung: more papers needed
+    RESULT = "result"  # trả kết quả: the result handed over
+    GUIDANCE = "guidance"  # hướng dẫn: guidance only
+
+
 class PrintJobStatus(str, enum.Enum):
     PENDING = "pending"
     PRINTED = "printed"
@@ -341,9 +350,39 @@ class Ticket(Base):
     public_token: Mapped[str] = mapped_column(String(48), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     dossier_code: Mapped[str] = mapped_column(String(64), default="")
+    # The kiosk's optional question "Ông/bà đến lần thứ mấy cho việc này?": 1, 2 or 3 (3 or more).
+    declared_visit: Mapped[int | None] = mapped_column(Integer, default=None)
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
     priority_category: Mapped[PriorityCategory | None] = relationship()
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class DossierVisit(Base):
+    """A visit (ticket) attached to a dossier (mã hồ sơ) with its outcome: the dossier's custody trail.
+
+    One per ticket (a correction replaces it, the event log keeps both). `visit_number` counts the
+    dossier's visits at the site within the repeat window, this one included; `repeat` is
+    visit_number > 1. `breach` marks a second "returned for more papers" that asks for an item the
+    first list did not name (the one-time-complete-guidance rule); `new_missing` names those items.
+    """
+
+    __tablename__ = "dossier_visits"
+    __table_args__ = (Index("ix_dossier_visits_code", "site_id", "code", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[DossierOutcome] = mapped_column(_enum(DossierOutcome))
+    missing: Mapped[list[Any]] = mapped_column(default=list)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    visit_number: Mapped[int] = mapped_column(Integer, default=1)
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    breach: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_missing: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
 
 class RatingWindow(Base):

@@ -32,6 +32,7 @@ PRINT_JOB = "print_job"
 PRINT_RESULT = "print_result"
 NOTICE_CHANGED = "notice_changed"
 SETTINGS_CHANGED = "settings_changed"
+DOSSIER_ATTACHED = "dossier_attached"
 SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboard only) took a seq
 
 # Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,

@@ -10,6 +10,7 @@ verbs, each a single call into the concern module that owns it:
 | devices and alerts | devices.py, alerts.py | report_device_status, raise_overdue_device_alerts, acknowledge_alert, raise_alert, settle_alerts |
 | the business day | day.py | issuing_state, expire_previous_days |
 | announcements | announcements.py | record_setting_change |
+| dossiers | dossiers.py | attach_dossier |
 
 All of them share one UnitOfWork (unit_of_work.py): the session, the clock, the event log with its seq
 and hash chain, the commit and the publishing after it.
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server.models import Alert, Counter, PrintJob, Rating, Site, Ticket
+from server.models import Alert, Counter, DossierVisit, PrintJob, Rating, Site, Ticket
 from server.queue import queries
 from server.queue.actors import Actor
 from server.queue.alerts import Alerts
@@ -30,6 +31,7 @@ from server.queue.clock import Clock
 from server.queue.counters import Counters
 from server.queue.day import Day, forget_calendars
 from server.queue.devices import Devices
+from server.queue.dossiers import Dossiers
 from server.queue.printing import Printing
 from server.queue.ratings import RatingRequest, Ratings
 from server.queue.rules import IssuingState
@@ -53,6 +55,7 @@ class QueueService:
         self.alerts = Alerts(self.uow)
         self.day = Day(self.uow)
         self.announcements = Announcements(self.uow)
+        self.dossiers = Dossiers(self.uow)
 
     @property
     def session(self) -> Session:
@@ -120,6 +123,11 @@ class QueueService:
 
     def resume_counter(self, counter_id: int, actor: Actor) -> Counter:
         return self.counters.resume(counter_id, actor)
+
+    # ------------------------------------------------------------------ dossiers
+    def attach_dossier(self, ticket_id: int, actor: Actor, code: str, outcome: str,
+                       missing: tuple[str, ...] | list[str] = ()) -> DossierVisit:
+        return self.dossiers.attach(ticket_id, actor, code, outcome, missing)
 
     # ------------------------------------------------------------------ ratings
     def rate(self, request: RatingRequest, actor: Actor, idempotency_key: str | None = None) -> Rating:

@@ -82,6 +82,53 @@ class AlertSettings(BaseModel):
     device_grace_s: int = Field(default=90, ge=10, le=3600)
 
 
+class MissingItem(BaseModel):
+    """A paper a citizen may be asked to bring back (trả bổ sung), chosen from the site's list."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str = Field(min_length=1, max_length=32)
+    label: str = Field(min_length=1, max_length=120)
+    label_en: str = ""
+
+
+DEFAULT_MISSING_ITEMS = [
+    MissingItem(code="don", label="Đơn, tờ khai theo mẫu", label_en="Application form"),
+    MissingItem(code="cccd", label="Bản sao giấy tờ tùy thân", label_en="Copy of identity papers"),
+    MissingItem(code="xac_nhan", label="Giấy xác nhận của cơ quan có thẩm quyền", label_en="Certificate from the competent authority"),
+    MissingItem(code="ban_ve", label="Bản vẽ, sơ đồ", label_en="Drawings or plans"),
+    MissingItem(code="uy_quyen", label="Giấy ủy quyền", label_en="Power of attorney"),
+    MissingItem(code="le_phi", label="Chứng từ nộp phí, lệ phí", label_en="Proof of fee payment"),
+    MissingItem(code="khac", label="Giấy tờ khác", label_en="Other papers"),
+]
+
+
+class DossierSettings(BaseModel):
+    """Dossiers and repeat visits (docs/dossiers.md)."""
+
+    model_config = ConfigDict(frozen=True)
+    # Papers a clerk may name when returning a dossier for more papers.
+    missing_items: list[MissingItem] = Field(default_factory=lambda: list(DEFAULT_MISSING_ITEMS), max_length=60)
+    # A visit is a repeat when its dossier code was seen at the site within this many days before.
+    repeat_window_days: int = Field(default=90, ge=1, le=730)
+    # The kiosk asks "Ông/bà đến lần thứ mấy cho việc này?" (off by default).
+    ask_visit_at_kiosk: bool = False
+
+
+class RatingFlagSettings(BaseModel):
+    """Thresholds of the rating flags (server/queue/rating_flags.py); docs/ratings.md says why each."""
+
+    model_config = ConfigDict(frozen=True)
+    # A terminal or keypad giving more than `burst_count` ratings within `burst_window_s` seconds.
+    burst_count: int = Field(default=3, ge=2, le=100)
+    burst_window_s: int = Field(default=60, ge=5, le=3600)
+    # A rating given less than this many seconds after the ticket's (last) call.
+    too_soon_s: int = Field(default=20, ge=1, le=600)
+    # A clerk whose response rate or average score is this far from the site's median at the same hours.
+    outlier_min_ratings: int = Field(default=10, ge=1, le=1000)
+    outlier_score_gap: float = Field(default=1.0, ge=0.1, le=4.0)
+    outlier_response_gap: float = Field(default=0.4, ge=0.05, le=1.0)
+
+
 class SiteSettings(BaseModel):
     """Everything a site's administrator tunes without touching code."""
 
@@ -96,6 +143,8 @@ class SiteSettings(BaseModel):
     guidance: str = "Vui lòng chờ đến lượt và theo dõi màn hình, loa gọi số."
     paper_width_mm: Literal[58, 80] = 80
     recent_calls: int = Field(default=8, ge=1, le=30)
+    dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    rating_flags: RatingFlagSettings = Field(default_factory=RatingFlagSettings)
 
     @field_validator("cutoff", mode="before")
     @classmethod

@@ -1,0 +1,117 @@
+"""Dossiers behind visits and repeat visits, on SQLite and PostgreSQL (docs/dossiers.md)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from server import errors
+from server.models import DossierVisit, Event, Ticket
+from server.queue import events as ev
+from server.queue.actors import Actor
+
+KIOSK = Actor(kind="device", id=1, site_id=1, role="kiosk")
+SUPERVISOR = Actor(kind="staff", id=5, site_id=1, role="supervisor")
+TPHT = 1  # Tư pháp – Hộ tịch, served at counter 1
+
+
+def clerk(counter_number: int) -> Actor:
+    return Actor(kind="staff", id=counter_number, site_id=1, role="clerk")
+
+
+def serve(queue, service_id: int = TPHT, counter: int = 1) -> int:  # type: ignore[no-untyped-def]
+    """Issue a ticket and call it to the counter; returns its id."""
+    queue().issue_ticket(service_id, KIOSK)
+    return queue().call_next(counter, clerk(counter)).id
+
+
+def test_a_clerk_attaches_a_dossier_and_its_outcome_to_the_ticket_at_the_counter(queue, publisher) -> None:  # type: ignore[no-untyped-def]
+    ticket_id = serve(queue)
+    visit = queue().attach_dossier(ticket_id, clerk(1), " 000.00.12.h26-250101-0001 ", "received")
+    assert visit.code == "000.00.12.H26-250101-0001" and visit.visit_number == 1 and not visit.repeat
+    event = publisher.events[-1]
+    assert event.type == ev.DOSSIER_ATTACHED and event.payload["code"] == visit.code
+    assert event.rooms == (ev.dashboard_room(1),)  # never the counter display's room
+
+
+def test_a_clerk_of_another_counter_cannot_attach(queue) -> None:  # type: ignore[no-untyped-def]
+    ticket_id = serve(queue)
+    with pytest.raises(errors.NotClerkOfCounter):
+        queue().attach_dossier(ticket_id, clerk(2), "HS-1", "received")
+
+
+def test_only_a_ticket_being_served_takes_a_dossier(queue) -> None:  # type: ignore[no-untyped-def]
+    waiting = queue().issue_ticket(TPHT, KIOSK).ticket.id
+    with pytest.raises(errors.TicketNotAtCounter):
+        queue().attach_dossier(waiting, SUPERVISOR, "HS-1", "received")
+    ticket_id = serve(queue)
+    queue().finish(ticket_id, clerk(1))
+    with pytest.raises(errors.TicketNotAtCounter):
+        queue().attach_dossier(ticket_id, clerk(1), "HS-1", "received")
+
+
+def test_returned_needs_missing_papers_from_the_sites_list(queue) -> None:  # type: ignore[no-untyped-def]
+    ticket_id = serve(queue)
+    with pytest.raises(errors.ValidationFailed):
+        queue().attach_dossier(ticket_id, clerk(1), "HS-1", "returned", [])
+    with pytest.raises(errors.ValidationFailed):
+        queue().attach_dossier(ticket_id, clerk(1), "HS-1", "returned", ["not_a_paper"])
+    with pytest.raises(errors.ValidationFailed):
+        queue().attach_dossier(ticket_id, clerk(1), "HS-1", "received", ["don"])
+    with pytest.raises(errors.ValidationFailed):
+        queue().attach_dossier(ticket_id, clerk(1), "HS 1 <script>", "received")
+    visit = queue().attach_dossier(ticket_id, clerk(1), "HS-1", "returned", ["don", "cccd", "don"])
+    assert visit.missing == ["don", "cccd"]
+
+
+def test_a_second_visit_is_a_repeat_and_a_new_missing_paper_is_a_breach(queue, clock, session_factory) -> None:  # type: ignore[no-untyped-def]
+    first = serve(queue)
+    queue().attach_dossier(first, clerk(1), "HS-7", "returned", ["don"])
+    queue().finish(first, clerk(1))
+    clock.advance(hours=1)
+    second = serve(queue)
+    visit = queue().attach_dossier(second, clerk(1), "hs-7", "returned", ["don", "ban_ve"])
+    assert (visit.visit_number, visit.repeat, visit.breach, visit.new_missing) == (2, True, True, ["ban_ve"])
+    # A correction of the same visit replaces it (the log keeps both).
+    visit = queue().attach_dossier(second, clerk(1), "HS-7", "returned", ["don"])
+    assert (visit.visit_number, visit.repeat, visit.breach) == (2, True, False)
+    session = session_factory()
+    assert session.query(DossierVisit).count() == 2
+    assert session.scalar(select(Ticket.dossier_code).where(Ticket.id == second)) == "HS-7"
+    assert len(session.scalars(select(Event).where(Event.type == ev.DOSSIER_ATTACHED)).all()) == 3
+    session.close()
+
+
+def test_a_visit_outside_the_repeat_window_is_a_first_visit_again(queue, clock) -> None:  # type: ignore[no-untyped-def]
+    first = serve(queue)
+    queue().attach_dossier(first, clerk(1), "HS-8", "received")
+    queue().finish(first, clerk(1))
+    clock.advance(days=91)  # the default window is 90 days
+    second = serve(queue)
+    visit = queue().attach_dossier(second, clerk(1), "HS-8", "result")
+    assert (visit.visit_number, visit.repeat) == (1, False)
+
+
+# --- the HTTP API -------------------------------------------------------------------------------
+
+def test_the_dossier_api_attaches_and_shows_the_custody_trail(client, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import KIOSK as KIOSK_HEADERS
+
+    canbo1, giamsat = login("canbo1"), login("giamsat")
+    client.post("/api/v1/tickets", json={"service_id": TPHT}, headers=KIOSK_HEADERS)
+    ticket = client.post("/api/v1/counters/1/call-next", headers=canbo1).json
+    answer = client.post(f"/api/v1/tickets/{ticket['id']}/dossier", headers=canbo1,
+                         json={"code": "HS-42", "outcome": "returned", "missing": ["le_phi"]})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["code"] == "HS-42" and answer.json["missing"] == ["le_phi"]
+    assert client.post(f"/api/v1/tickets/{ticket['id']}/dossier", headers=login("canbo2"),
+                       json={"code": "HS-42", "outcome": "received"}).status_code == 403
+    assert client.post(f"/api/v1/tickets/{ticket['id']}/dossier", headers=canbo1,
+                       json={"code": "HS-42", "outcome": "lost"}).status_code == 422
+    trail = client.get("/api/v1/dossiers/hs-42", headers=giamsat)
+    assert trail.status_code == 200
+    assert trail.json["code"] == "HS-42"
+    (visit,) = trail.json["visits"]
+    assert visit["number"] == ticket["number"] and visit["counter_id"] == 1 and visit["outcome"] == "returned"
+    assert visit["clerk"]["id"] == 1 and visit["missing"] == ["le_phi"]
+    assert client.get("/api/v1/dossiers/HS-404", headers=canbo1).status_code == 404
+    assert client.get("/api/v1/dossiers/HS-42", headers=KIOSK_HEADERS).status_code == 403
