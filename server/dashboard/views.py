@@ -3,6 +3,7 @@ events), reports through GET /api/v1/reports/summary; strings for the scripts co
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from sqlalchemy import select
 
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
@@ -129,6 +130,47 @@ def board():  # type: ignore[no-untyped-def]
 def reports():  # type: ignore[no-untyped-def]
     """Pick a period and a grouping, read the figures, download CSV or XLSX."""
     return render_template("dashboard/reports.html", messages=REPORT_MESSAGES, page="reports", **_template_context())
+
+
+OUTCOME_NAMES = {"received": N_("Received"), "returned": N_("Returned for more papers"),
+                 "result": N_("Result handed over"), "guidance": N_("Guidance only")}
+
+
+@blueprint.get("/dossiers")
+@allow("staff")
+def dossier_page():  # type: ignore[no-untyped-def]
+    """A dossier's custody trail: its visits in order with field, counter, clerk and outcome (any staff
+    member; a clerk finds where a citizen's papers went). Rendered on the server: no script needed."""
+    from flask import request
+
+    from server import errors
+    from server.models import Service, Site
+    from server.queue.dossiers import dossier_trail
+    from server.queue.site_settings import site_settings
+    from server.runtime import db_session
+
+    actor = require_actor()
+    session = db_session()
+    site_id = actor.site_id or session.scalar(select(Site.id).order_by(Site.id).limit(1))
+    code = (request.args.get("code") or "").strip()[:64]
+    trail, not_found = None, False
+    if code and site_id is not None:
+        try:
+            trail = dossier_trail(session, site_id, code)
+        except errors.DossierNotFound:
+            not_found = True
+    site = session.get(Site, site_id) if site_id is not None else None
+    if trail is not None:
+        from zoneinfo import ZoneInfo
+        import datetime as dt
+
+        zone = ZoneInfo(site.timezone if site else "Asia/Ho_Chi_Minh")
+        for visit in trail["visits"]:
+            visit["at_local"] = dt.datetime.fromisoformat(visit["at"]).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    services = {service.id: service for service in session.scalars(select(Service).where(Service.site_id == site_id))}
+    papers = {item.code: item for item in site_settings(site.settings if site else None).dossiers.missing_items}
+    return render_template("dashboard/dossier.html", page="dossiers", code=code, trail=trail, not_found=not_found,
+                           services=services, papers=papers, outcome_names=OUTCOME_NAMES, **_template_context())
 
 
 @blueprint.get("/token")

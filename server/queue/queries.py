@@ -67,6 +67,7 @@ def ticket_view(ticket: Ticket, counter_number: int | None = None) -> dict[str, 
         "call_count": ticket.call_count,
         "transfer_count": ticket.transfer_count,
         "transfer_note": ticket.transfer_note,
+        "dossier_code": ticket.dossier_code or None,
     }
 
 

@@ -1,0 +1,127 @@
+"""The dossier behind a visit in Debian's Chromium: the console's one field and Enter (typed, and
+scanned by a USB barcode scanner, i.e. fast keyboard input), the outcome with missing papers, and the
+dossier's custody trail page. One live server for the module (SQLite)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.conftest import LiveServer, start_live_server
+
+TPHT = 1
+SHOTS = Path("/tmp/i14-shots")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("dossier-screens")
+    database = work / "hangcho.sqlite3"
+    shutil.copy(sqlite_template, database)
+    live = start_live_server(f"sqlite:///{database}", work)
+    yield live
+    live.stop()
+
+
+def open_console(new_page, server: LiveServer, width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
+    page = new_page(width, height)
+    page.goto(server.url + "/counter")
+    page.fill("#username", "canbo1")
+    page.fill("#password", "demo")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/counter*")
+    page.wait_for_selector("#console-main:not([hidden])")
+    return page
+
+
+def call_a_citizen(page, server: LiveServer) -> str:  # type: ignore[no-untyped-def]
+    number = server.api("POST", "/tickets", token="demo-kiosk-1", json={"service_id": TPHT}).json()["number"]
+    page.wait_for_selector(f"#waiting-list .row-number:text-is('{number}')")
+    page.keyboard.press("F1")
+    page.wait_for_selector(f"#current-number:text-is('{number}')")
+    page.wait_for_selector("#dossier-form:not([hidden])")
+    return number
+
+
+def test_the_clerk_attaches_a_typed_and_a_scanned_dossier_code(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    page = open_console(new_page, server)
+    first = call_a_citizen(page, server)
+    assert page.inner_text("label[for=dossier-code]") == "Mã hồ sơ (nhập hoặc quét mã, rồi nhấn Enter)"
+    # Typed: the field, then Enter (outcome "Tiếp nhận" by default).
+    page.click("#dossier-code")
+    page.keyboard.type("hs-2026-0001")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#dossier-saved:not([hidden])")
+    assert page.inner_text("#dossier-saved") == "Hồ sơ HS-2026-0001: Tiếp nhận."
+    page.screenshot(path=str(SHOTS / "console-dossier-1366x768.png"))
+
+    # The next citizen: "returned for more papers" asks for the papers first.
+    page.keyboard.press("F6")  # finish
+    page.wait_for_selector("#current-empty:not([hidden])")
+    second = call_a_citizen(page, server)
+    assert second != first
+    page.check("input[name=dossier-outcome][value=returned]")
+    page.wait_for_selector("#dossier-missing:not([hidden])")
+    page.fill("#dossier-code", "HS-2026-0001")
+    page.press("#dossier-code", "Enter")
+    page.wait_for_selector("#error-box:not([hidden])")
+    assert "Chọn giấy tờ cần bổ sung" in page.inner_text("#error-text")
+    page.check("input[name=dossier-missing][value=don]")
+    page.press("#dossier-code", "Enter")
+    page.wait_for_selector("#dossier-saved:text('Lần thứ 2')")
+    page.screenshot(path=str(SHOTS / "console-dossier-returned-1366x768.png"))
+
+    # A scanner types fast with no field focused, then Enter: the code goes to the field, and the
+    # letters in it ("X" finishes, "C" transfers) are not taken as shortcuts.
+    page.keyboard.press("F6")
+    page.wait_for_selector("#current-empty:not([hidden])")
+    call_a_citizen(page, server)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.type("XC-0042", delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#dossier-saved:not([hidden])")
+    assert page.inner_text("#dossier-saved") == "Hồ sơ XC-0042: Tiếp nhận."
+    assert page.is_visible("#current-ticket") and not page.is_visible("#transfer-dialog")
+
+    trail = server.api("GET", "/dossiers/HS-2026-0001", token=server.login("giamsat")).json()
+    assert [visit["outcome"] for visit in trail["visits"]] == ["received", "returned"]
+    assert trail["visits"][1]["repeat"] is True
+
+
+def test_the_dossier_page_shows_the_custody_trail(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    token = server.login("canbo1")
+    for missing in (["don"], ["don", "ban_ve"]):
+        server.api("POST", "/tickets", token="demo-kiosk-1", json={"service_id": TPHT})
+        ticket = server.api("POST", "/counters/1/call-next", token=token).json()
+        answer = server.api("POST", f"/tickets/{ticket['id']}/dossier", token=token,
+                            json={"code": "HS-TRAIL-9", "outcome": "returned", "missing": missing})
+        assert answer.status_code == 200, answer.text
+    for width, height in ((1440, 900), (390, 844)):
+        page = new_page(width, height)
+        log_in_plain(page, server, "giamsat")
+        page.goto(server.url + "/dashboard/dossiers")
+        page.fill("#dossier-search-code", "hs-trail-9")
+        page.press("#dossier-search-code", "Enter")
+        page.wait_for_selector("#dossier-trail")
+        visits = page.locator(".trail-visit")
+        assert visits.count() == 2
+        assert "Trả bổ sung" in visits.nth(0).inner_text() and "Quầy số 1" in visits.nth(0).inner_text()
+        assert "Lần thứ 2" in visits.nth(1).inner_text()
+        assert "Yêu cầu giấy tờ chưa nêu ở lần trước" in visits.nth(1).inner_text()
+        page.screenshot(path=str(SHOTS / f"dossier-page-{width}x{height}.png"), full_page=True)
+    page.fill("#dossier-search-code", "HS-NONE")
+    page.press("#dossier-search-code", "Enter")
+    page.wait_for_selector("#dossier-none")
+
+
+def log_in_plain(page, server: LiveServer, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.url}/login?next=/dashboard/dossiers")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/dashboard/dossiers")
