@@ -79,8 +79,8 @@ class QueueService:
 
     # ------------------------------------------------------------------ tickets
     def issue_ticket(self, service_id: int, actor: Actor, priority_code: str | None = None, language: str = "vi",
-                     idempotency_key: str | None = None) -> IssuedTicket:
-        return self.tickets.issue(service_id, actor, priority_code, language, idempotency_key)
+                     idempotency_key: str | None = None, declared_visit: int | None = None) -> IssuedTicket:
+        return self.tickets.issue(service_id, actor, priority_code, language, idempotency_key, declared_visit)
 
     def call_next(self, counter_id: int, actor: Actor, idempotency_key: str | None = None) -> Ticket:
         return self.tickets.call_next(counter_id, actor, idempotency_key)

@@ -125,3 +125,38 @@ def log_in_plain(page, server: LiveServer, username: str) -> None:  # type: igno
     page.fill("#password", "demo")
     page.click("#login-form button[type=submit]")
     page.wait_for_url("**/dashboard/dossiers")
+
+
+@pytest.mark.parametrize("width,height,scale", [(1280, 800, 1), (540, 960, 2)])
+def test_the_kiosk_asks_which_visit_this_is_when_the_site_turns_it_on(server, new_page, width, height, scale) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    server.update_site_settings(dossiers={"ask_visit_at_kiosk": True})
+    try:
+        page = new_page(width, height, device_scale_factor=scale)
+        page.goto(f"{server.url}/kiosk?key=demo-kiosk-1")
+        page.wait_for_selector("#kiosk[data-screen=home]")
+        page.locator(".k-tile-service", has_text="Đất đai").first.click()
+        page.wait_for_selector("#kiosk[data-screen=visit]")
+        assert page.inner_text(".k-visit .k-title") == "Ông/bà đến lần thứ mấy cho việc này?"
+        choices = page.locator(".k-visit-choice")
+        assert choices.count() == 3
+        for index in range(3):
+            box = choices.nth(index).bounding_box()
+            assert box["height"] >= 100 and box["width"] >= 200  # one large tap
+        page.screenshot(path=str(SHOTS / f"kiosk-visit-question-{width}x{height}.png"))
+        choices.nth(1).click()
+        page.wait_for_selector("#kiosk[data-screen=confirmation]")
+        number = page.inner_text("#ticket-number")
+        tickets = server.api("GET", "/reports/summary?group_by=site", token=server.login("giamsat")).json()
+        assert tickets["totals"]["repeat_visits"] >= 1 and tickets["totals"]["visits_known"] >= 1
+        assert number
+    finally:
+        server.update_site_settings(dossiers={"ask_visit_at_kiosk": False})
+
+
+def test_without_the_setting_the_kiosk_issues_at_once(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    page = new_page(1280, 800)
+    page.goto(f"{server.url}/kiosk?key=demo-kiosk-1")
+    page.wait_for_selector("#kiosk[data-screen=home]")
+    page.locator(".k-tile-service", has_text="Đất đai").first.click()
+    page.wait_for_selector("#kiosk[data-screen=confirmation]")

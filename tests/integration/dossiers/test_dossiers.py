@@ -115,3 +115,47 @@ def test_the_dossier_api_attaches_and_shows_the_custody_trail(client, login) -> 
     assert visit["clerk"]["id"] == 1 and visit["missing"] == ["le_phi"]
     assert client.get("/api/v1/dossiers/HS-404", headers=canbo1).status_code == 404
     assert client.get("/api/v1/dossiers/HS-42", headers=KIOSK_HEADERS).status_code == 403
+
+
+# --- repeat visits in the reports ---------------------------------------------------------------
+
+def test_reports_count_repeat_visits_and_returned_dossiers_per_counter(queue, clock, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from server import administration
+    from server.models import Site
+    from server.reports.periods import Period
+    from server.reports.summary import summary_report
+
+    session = session_factory()
+    administration.update_site_settings(session, session.get(Site, 1), {"dossiers": {"ask_visit_at_kiosk": True}}, clock.now())
+    session.commit()
+    session.close()
+    # Counter 1: HS-1 returned, then HS-1 again (a repeat, a breach), then HS-2 received.
+    for code, outcome, missing in (("HS-1", "returned", ["don"]), ("HS-1", "returned", ["cccd"]), ("HS-2", "received", [])):
+        ticket_id = serve(queue)
+        queue().attach_dossier(ticket_id, clerk(1), code, outcome, missing)
+        queue().finish(ticket_id, clerk(1))
+        clock.advance(minutes=10)
+    # Two kiosk answers without a dossier: a first visit and a third; one ticket says nothing.
+    queue().issue_ticket(TPHT, KIOSK, declared_visit=1)
+    queue().issue_ticket(TPHT, KIOSK, declared_visit=3)
+    queue().issue_ticket(TPHT, KIOSK)
+
+    session = session_factory()
+    day = clock.now().astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    report = summary_report(session, [1], Period(day, day), "counter")
+    session.close()
+    counter_1 = next(row for row in report["rows"] if row["key"] == 1)
+    assert (counter_1["dossier_visits"], counter_1["returned"], counter_1["guidance_breaches"]) == (3, 2, 1)
+    assert counter_1["repeat_visits"] == 1 and counter_1["repeat_visit_rate"] == round(1 / 3, 4)
+    assert counter_1["returned_rate"] == round(2 / 3, 4)
+    totals = report["totals"]
+    # Known visits: 3 with a dossier + 2 kiosk answers; repeats: the second HS-1 and the "3rd time".
+    assert (totals["visits_known"], totals["repeat_visits"]) == (5, 2)
+    assert totals["repeat_visit_rate"] == 0.4
+
+
+def test_the_kiosk_answer_is_kept_only_where_the_site_asks(queue, session_factory) -> None:  # type: ignore[no-untyped-def]
+    ticket = queue().issue_ticket(TPHT, KIOSK, declared_visit=2).ticket
+    session = session_factory()
+    assert session.get(Ticket, ticket.id).declared_visit is None  # off by default: nothing collected
+    session.close()
