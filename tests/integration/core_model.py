@@ -30,6 +30,7 @@ from server.models import (
     Alert,
     Counter,
     CounterStatus,
+    DossierVisit,
     Event,
     PrintJob,
     PrintJobStatus,
@@ -226,8 +227,9 @@ class CoreMachine(RuleBasedStateMachine):
             self.issue(service, priority, False)
 
 
-    @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans())
-    def issue(self, service: int, priority: str | None, by_staff: bool) -> None:
+    @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans(),
+          visit=st.sampled_from([None, None, 1, 2, 3]))
+    def issue(self, service: int, priority: str | None, by_staff: bool, visit: int | None = None) -> None:
         service_id = self.services[service % len(self.services)]
         session = self.sessions()
         try:
@@ -235,7 +237,7 @@ class CoreMachine(RuleBasedStateMachine):
         finally:
             session.close()
         issued = self.attempt("issue", lambda queue: queue.issue_ticket(
-            service_id, SUPERVISOR if by_staff else KIOSK, priority_code=priority))
+            service_id, SUPERVISOR if by_staff else KIOSK, priority_code=priority, declared_visit=visit))
         if issued is not None:
             # Nothing is issued that nobody will serve.
             assert offered, f"a ticket was issued for field {service_id}, which no counter serves"
@@ -335,6 +337,40 @@ class CoreMachine(RuleBasedStateMachine):
         """A clerk's serial call keypad: the same verbs, once per press id (a repeated press is a replay)."""
         press_id = f"{counter}-{action}-{press}-{self.seq() // 7}"
         self.attempt("keypad_" + action, lambda queue: queue.counter_action(counter, action, BRIDGE, press_id))
+
+    @rule(pick=st.integers(0, 1000), code=st.sampled_from(["HS-1", "HS-2", "hs-1", "HS 3"]),
+          outcome=st.sampled_from(["received", "returned", "returned", "result", "guidance"]),
+          missing=st.lists(st.sampled_from(["don", "cccd", "ban_ve"]), min_size=1, max_size=3),
+          who=st.sampled_from(["holder", "holder", "supervisor", "other_clerk"]),
+          sloppy=st.sampled_from([None, None, None, "any_ticket", "bad_code", "bad_outcome", "bad_missing"]))
+    def attach_dossier(self, pick: int, code: str, outcome: str, missing: list[str], who: str, sloppy: str | None) -> None:
+        """A dossier code and outcome attached to a visit: only to the ticket being served at a counter, by
+        its clerk or a supervisor, with missing papers from the site's list only when returned; the rest is
+        refused and writes nothing."""
+        missing = missing if outcome == "returned" else []
+        code, outcome, missing = {"bad_code": ("HS-1<", outcome, missing), "bad_outcome": (code, "lost", missing),
+                                  "bad_missing": (code, outcome, missing + ["khong_co"])}.get(sloppy or "", (code, outcome, missing))
+        ticket_id = (self.active_ticket(pick) if sloppy == "any_ticket"
+                     else self.active_ticket(pick, TicketStatus.CALLED, TicketStatus.SERVING))
+        if ticket_id is None:
+            return
+        counter_id = self.read(select(Ticket.counter_id).where(Ticket.id == ticket_id))[0][0] or 1
+        actor = {"holder": clerk(counter_id), "supervisor": SUPERVISOR,
+                 "other_clerk": clerk(COUNTERS[counter_id % 4])}[who]
+        self.attempt("attach_dossier", lambda queue: queue.attach_dossier(ticket_id, actor, code, outcome, missing))
+
+    @rule(counter=st.sampled_from(COUNTERS), code=st.sampled_from(["HS-1", "HS-2"]),
+          outcome=st.sampled_from(["received", "returned", "result"]),
+          missing=st.lists(st.sampled_from(["don", "cccd", "ban_ve"]), min_size=1, max_size=2), then_finish=st.booleans())
+    def serve_a_dossier(self, counter: int, code: str, outcome: str, missing: list[str], then_finish: bool) -> None:
+        """The everyday sequence of a dossier desk: call, attach the dossier and its outcome, finish."""
+        called = self.attempt("call_next", lambda queue: queue.call_next(counter, clerk(counter)))
+        if called is None:
+            return
+        self.attempt("attach_dossier", lambda queue: queue.attach_dossier(
+            called.id, clerk(counter), code, outcome, missing if outcome == "returned" else []))
+        if then_finish:
+            self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
 
     # ------------------------------------------------------------------ counters
 
@@ -461,7 +497,8 @@ class CoreMachine(RuleBasedStateMachine):
             administration.update_site_settings(
                 session, session.get(Site, SITE),
                 {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
-                 "rating": {"window_s": window}}, now, by_staff_id=ADMIN_ID)
+                 "rating": {"window_s": window},
+                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60}}, now, by_staff_id=ADMIN_ID)
 
         changes = {"edit_field": edit_field, "share_numbers": share_numbers, "create_field": create_field, "edit_counter": edit_counter,
                    "edit_hours": edit_hours, "edit_settings": edit_settings}
@@ -511,6 +548,8 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _counts_lists_and_hints_agree(session, clock)
         _ratings_are_one_per_served_ticket(session)
         _one_open_alert_per_situation(session)
+        _dossiers_only_on_visits_being_served(session)
+        _kiosk_answers_match_the_log(session)
     finally:
         session.close()
 
@@ -593,3 +632,41 @@ def _ratings_are_one_per_served_ticket(session: Any) -> None:
 def _one_open_alert_per_situation(session: Any) -> None:
     keys = Tally(session.scalars(select(Alert.dedupe_key).where(Alert.resolved_at.is_(None))))
     assert all(count == 1 for count in keys.values()), f"an open situation raised twice: {keys}"
+
+
+def _dossiers_only_on_visits_being_served(session: Any) -> None:
+    """Replaying the log: each dossier_attached names a ticket then called or being served at that counter,
+    by that counter's clerk or a supervisor; one visit row per ticket, its repeat mark is its number."""
+    states: dict[int, TicketStatus] = {}
+    counters: dict[int, int | None] = {}
+    for event in session.scalars(select(Event).order_by(Event.seq)):
+        if event.type == ev.TICKET_ISSUED:
+            states[event.ticket_id] = TicketStatus.WAITING
+        elif event.type == ev.TICKETS_EXPIRED:
+            for ticket_id in event.payload["ticket_ids"]:
+                states[ticket_id] = TRANSITIONS[(states[ticket_id], Verb.EXPIRE)]
+        elif event.type in EVENT_VERBS:
+            states[event.ticket_id] = TRANSITIONS[(states[event.ticket_id], EVENT_VERBS[event.type])]
+            counters[event.ticket_id] = event.counter_id
+        elif event.type == ev.DOSSIER_ATTACHED:
+            assert states.get(event.ticket_id) in (TicketStatus.CALLED, TicketStatus.SERVING), \
+                f"seq {event.seq}: a dossier attached to ticket {event.ticket_id} while {states.get(event.ticket_id)}"
+            assert event.counter_id == counters.get(event.ticket_id), f"seq {event.seq}: dossier at another counter"
+            assert event.actor in ("staff:supervisor:5", f"staff:clerk:{event.counter_id}"), \
+                f"seq {event.seq}: {event.actor} attached a dossier at counter {event.counter_id}"
+    visits = list(session.scalars(select(DossierVisit)))
+    assert len({visit.ticket_id for visit in visits}) == len(visits), "two dossier rows for one visit"
+    for visit in visits:
+        assert visit.repeat == (visit.visit_number > 1) and visit.visit_number >= 1
+        assert visit.breach == bool(visit.new_missing)
+        assert session.get(Ticket, visit.ticket_id).dossier_code == visit.code
+        assert (visit.outcome.value == "returned") == bool(visit.missing), f"missing papers on a {visit.outcome.value} visit"
+
+
+def _kiosk_answers_match_the_log(session: Any) -> None:
+    """A kiosk's "đến lần thứ mấy" answer is 1–3, and recorded in the ticket's own issue event."""
+    issued = {event.ticket_id: event.payload.get("declared_visit")
+              for event in session.scalars(select(Event).where(Event.type == ev.TICKET_ISSUED))}
+    for ticket_id, declared in session.execute(select(Ticket.id, Ticket.declared_visit)):
+        assert declared in (None, 1, 2, 3)
+        assert issued.get(ticket_id) == declared, f"ticket {ticket_id}: answer {declared}, log {issued.get(ticket_id)}"
