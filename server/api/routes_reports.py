@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from server import errors
 from server.api import api
-from server.api.schemas import IsoDate, Query, QueryId, QueryWhole
+from server.api.schemas import Answer, IsoDate, Query, QueryId, QueryWhole
 from server.api.validation import documented, query_args
 from server.auth.access import allow, require_actor
 from server.models import Site
@@ -22,6 +22,7 @@ from server.queue.rules import business_date
 from server.queue.site_settings import site_settings
 from server.reports import export
 from server.reports.comments import comments_report
+from server.reports.rating_flags import rating_flags
 from server.reports.periods import MAX_PERIOD_DAYS, Period
 from server.reports.summary import summary_report
 from server.runtime import db_session, runtime
@@ -182,3 +183,27 @@ def report_ranking():  # type: ignore[no-untyped-def]
                                         "group_by": "clerk", "site_id": ranking_query.site_id})
     report, _site = _report(query)
     return jsonify({"from": report["from"], "to": report["to"], "ranking": report["ranking"]})
+
+
+class FlagsQuery(PeriodQuery):
+    """A period of local dates (the tickets issued in it); JSON only."""
+
+    format: Literal["json"] = "json"
+
+
+class RatingFlagAnswer(Answer):
+    rating_id: int
+    ticket_id: int
+    kind: Literal["burst", "too_soon", "counter_not_open", "clerk_above_median"]
+    evidence: dict[str, Any]
+
+
+@api.get("/ratings/flags")
+@allow(*READERS)
+@documented("Ratings that look gamed, each with its evidence (flags never change or hide a rating; "
+            "docs/ratings.md); never readable by a clerk", query=FlagsQuery,
+            responses={200: list[RatingFlagAnswer]}, tags=("ratings",))
+def list_rating_flags():  # type: ignore[no-untyped-def]
+    query = _parse_query(FlagsQuery)
+    site_ids, _site, period = _scope(query)
+    return jsonify(rating_flags(db_session(), site_ids, period).entries)

@@ -74,6 +74,9 @@ class Figures:
     dossier_visits: int = 0
     returned: int = 0
     guidance_breaches: int = 0
+    # Ratings carrying a flag (server/reports/rating_flags.py), by score: shown beside the figures, never
+    # taken out of them; the *_unflagged figures leave them out.
+    flagged_scores: dict[int, int] = field(default_factory=lambda: {score: 0 for score in range(1, 6)})
 
     def add(self, other: "Figures") -> None:
         self.issued += other.issued
@@ -90,6 +93,8 @@ class Figures:
         self.dossier_visits += other.dossier_visits
         self.returned += other.returned
         self.guidance_breaches += other.guidance_breaches
+        for score, count in other.flagged_scores.items():
+            self.flagged_scores[score] += count
 
     def as_row(self) -> dict[str, Any]:
         official = {key: 0 for key in OFFICIAL_KEYS}
@@ -119,6 +124,19 @@ class Figures:
             "returned": self.returned,
             "returned_rate": round(self.returned / self.dossier_visits, 4) if self.dossier_visits else None,
             "guidance_breaches": self.guidance_breaches,
+            **self._unflagged(),
+        }
+
+    def _unflagged(self) -> dict[str, Any]:
+        flagged = sum(self.flagged_scores.values())
+        kept = {score: self.scores[score] - self.flagged_scores[score] for score in range(1, 6)}
+        count = sum(kept.values())
+        satisfied = kept[5] + kept[4]
+        return {
+            "flagged_ratings": flagged,
+            "ratings_unflagged": count,
+            "score_avg_unflagged": round(sum(score * n for score, n in kept.items()) / count, 2) if count else None,
+            "satisfaction_rate_unflagged": round(satisfied / count, 4) if count else None,
         }
 
 
@@ -212,7 +230,20 @@ def _aggregate(session: Session, scope: ReportScope) -> dict[Any, Figures]:
     for group_key, count in _transfers(session, scope).items():
         figures.setdefault(group_key, Figures()).transferred += count
     _visits(session, scope, key, figures)
+    _flagged(session, scope, key, figures)
     return figures
+
+
+def _flagged(session: Session, scope: ReportScope, key: Any, figures: dict[Any, Figures]) -> None:
+    """The scores of the period's flagged ratings per group (each rating once, whatever its flags)."""
+    from server.reports.rating_flags import rating_flags
+
+    flagged = sorted(rating_flags(session, scope.site_ids, scope.period).flagged_ids)
+    for start in range(0, len(flagged), 500):
+        statement = (select(key, Rating.score).select_from(Ticket).join(Rating, Rating.ticket_id == Ticket.id)
+                     .where(Rating.id.in_(flagged[start:start + 500])))
+        for group_key, score in session.execute(statement):
+            figures.setdefault(group_key, Figures()).flagged_scores[int(score)] += 1
 
 
 def _visits(session: Session, scope: ReportScope, key: Any, figures: dict[Any, Figures]) -> None:
