@@ -498,7 +498,9 @@ class CoreMachine(RuleBasedStateMachine):
                 session, session.get(Site, SITE),
                 {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
                  "rating": {"window_s": window},
-                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60}}, now, by_staff_id=ADMIN_ID)
+                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60},
+                 "rating_flags": {"burst_count": 2 + in_a_row, "burst_window_s": window, "too_soon_s": 1 + pick,
+                                  "outlier_min_ratings": 1 + pick % 3}}, now, by_staff_id=ADMIN_ID)
 
         changes = {"edit_field": edit_field, "share_numbers": share_numbers, "create_field": create_field, "edit_counter": edit_counter,
                    "edit_hours": edit_hours, "edit_settings": edit_settings}
@@ -550,6 +552,7 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _one_open_alert_per_situation(session)
         _dossiers_only_on_visits_being_served(session)
         _kiosk_answers_match_the_log(session)
+        _flags_only_read_ratings(session, clock)
     finally:
         session.close()
 
@@ -670,3 +673,18 @@ def _kiosk_answers_match_the_log(session: Any) -> None:
     for ticket_id, declared in session.execute(select(Ticket.id, Ticket.declared_visit)):
         assert declared in (None, 1, 2, 3)
         assert issued.get(ticket_id) == declared, f"ticket {ticket_id}: answer {declared}, log {issued.get(ticket_id)}"
+
+
+def _flags_only_read_ratings(session: Any, clock: FixedClock) -> None:
+    """Flags (whatever the thresholds) name existing ratings with their evidence and change nothing: the
+    ratings are the same rows before and after reading them (the report's unflagged figures are checked in
+    tests/integration/ratings/test_rating_flags.py)."""
+    from server.reports.periods import Period
+    from server.reports.rating_flags import KINDS, rating_flags
+    before = session.execute(select(Rating.id, Rating.score).order_by(Rating.id)).all()
+    period = Period(START.date() - dt.timedelta(days=1), clock.now().date() + dt.timedelta(days=1))
+    flags = rating_flags(session, [SITE], period)
+    assert session.execute(select(Rating.id, Rating.score).order_by(Rating.id)).all() == before, "flags changed ratings"
+    ids = {row[0] for row in before}
+    for entry in flags.entries:
+        assert entry["rating_id"] in ids and entry["kind"] in KINDS and entry["evidence"], entry
