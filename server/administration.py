@@ -577,7 +577,7 @@ def update_priority_category(session: Session, category: PriorityCategory, chang
     return category
 
 
-SETTINGS_SECTIONS = ("rating", "voice", "alerts", "dossiers", "rating_flags")
+SETTINGS_SECTIONS = ("rating", "voice", "alerts", "dossiers", "rating_flags", "clerk_trend")
 
 
 def update_site_settings(session: Session, site: Site, changes: dict[str, Any], now: dt.datetime,

@@ -207,3 +207,25 @@ def list_rating_flags():  # type: ignore[no-untyped-def]
     query = _parse_query(FlagsQuery)
     site_ids, _site, period = _scope(query)
     return jsonify(rating_flags(db_session(), site_ids, period).entries)
+
+
+class WeeklyTrendAnswer(Answer):
+    clerk_id: int
+    min_ratings: int
+    weeks: list[dict[str, Any]]
+
+
+@api.get("/me/weekly-summary")
+@allow("clerk", "supervisor", "admin")
+@documented("The caller's own service over the last four complete weeks against the site's median clerk "
+            "(satisfaction only from a minimum of ratings; never a single ticket, never today)",
+            responses={200: WeeklyTrendAnswer}, tags=("counters",))
+def my_weekly_summary():  # type: ignore[no-untyped-def]
+    from server.reports.clerk_trend import weekly_trend
+
+    actor = require_actor()
+    site_ids = _site_ids(actor, None)
+    site = db_session().get(Site, site_ids[0]) if site_ids else None
+    if site is None or actor.id is None:
+        raise errors.NotFound()
+    return jsonify(weekly_trend(db_session(), site, actor.id, runtime().clock.now()))

@@ -124,6 +124,17 @@ def _page_strings() -> dict[str, str]:
         "dossier_repeat": N_("Visit no. {n} for this dossier."),
         "dossier_breach": N_("A paper not asked for the first time: the one-time complete guidance rule is broken."),
         "dossier_attached_label": N_("Dossier"),
+        "my_week": N_("My weeks"),
+        "trend_title": N_("My service, week by week"),
+        "trend_note": N_("Your own figures for the last four complete weeks, beside the site's median clerk. Satisfaction is shown only from {min} ratings in a week; never a single citizen's rating."),
+        "trend_week": N_("Week"),
+        "trend_served": N_("Served"),
+        "trend_service": N_("Typical service time"),
+        "trend_satisfied": N_("Satisfied"),
+        "trend_reasons": N_("Most given reasons"),
+        "trend_site": N_("site: {value}"),
+        "trend_not_enough": N_("fewer than {min} ratings"),
+        "trend_none": N_("–"),
     }
 
 

@@ -129,6 +129,14 @@ class RatingFlagSettings(BaseModel):
     outlier_response_gap: float = Field(default=0.4, ge=0.05, le=1.0)
 
 
+class ClerkTrendSettings(BaseModel):
+    """The clerk's own weekly summary on the console (server/reports/clerk_trend.py)."""
+
+    model_config = ConfigDict(frozen=True)
+    # Satisfaction and reasons are shown for a week only from this many ratings of the clerk.
+    min_ratings: int = Field(default=20, ge=5, le=1000)
+
+
 class SiteSettings(BaseModel):
     """Everything a site's administrator tunes without touching code."""
 
@@ -145,6 +153,7 @@ class SiteSettings(BaseModel):
     recent_calls: int = Field(default=8, ge=1, le=30)
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
     rating_flags: RatingFlagSettings = Field(default_factory=RatingFlagSettings)
+    clerk_trend: ClerkTrendSettings = Field(default_factory=ClerkTrendSettings)
 
     @field_validator("cutoff", mode="before")
     @classmethod

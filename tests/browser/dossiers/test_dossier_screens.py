@@ -160,3 +160,17 @@ def test_without_the_setting_the_kiosk_issues_at_once(server, new_page) -> None:
     page.wait_for_selector("#kiosk[data-screen=home]")
     page.locator(".k-tile-service", has_text="Đất đai").first.click()
     page.wait_for_selector("#kiosk[data-screen=confirmation]")
+
+
+def test_the_clerk_opens_their_weekly_summary_on_the_console(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    page = open_console(new_page, server)
+    page.click("#my-week")
+    page.wait_for_selector("#trend-dialog[open]")
+    rows = page.locator("#trend-table tbody tr")
+    assert rows.count() == 4
+    assert "chưa đủ 20 đánh giá" in rows.nth(0).inner_text()  # no share below the minimum sample
+    assert "từ 20 đánh giá" in page.inner_text("#trend-note")
+    page.screenshot(path=str(SHOTS / "console-my-weeks-1366x768.png"))
+    page.click("#trend-close")
+    assert not page.is_visible("#trend-dialog")

@@ -726,6 +726,57 @@
     return true;
   }
 
+  // ------------------------------------------------------------------ my weeks (never live, never per ticket)
+
+  function minutesAndSeconds(seconds) {
+    if (seconds === null || seconds === undefined) return t("trend_none");
+    const whole = Math.round(seconds);
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+  function share(value) { return value === null || value === undefined ? t("trend_none") : Math.round(value * 100) + "%"; }
+  function shortDate(iso) { return iso.split("-").reverse().slice(0, 2).join("/"); }
+
+  function cell(text, className, sub) {
+    const td = document.createElement("td");
+    if (className) td.className = className;
+    const main = document.createElement("span");
+    main.textContent = text;
+    td.append(main);
+    if (sub) {
+      const small = document.createElement("small");
+      small.textContent = sub;
+      td.append(small);
+    }
+    return td;
+  }
+
+  async function openTrend() {
+    const trend = await call("GET", "/me/weekly-summary");
+    if (!trend) return;
+    $("trend-note").textContent = format("trend_note", {min: trend.min_ratings});
+    const rows = trend.weeks.map((week) => {
+      const row = document.createElement("tr");
+      const label = document.createElement("th");
+      label.scope = "row";
+      label.textContent = `${shortDate(week.from)} – ${shortDate(week.to)}`;
+      const reasons = week.top_reasons.map((reason) => (language === "en" ? reason.label_en : reason.label)).join(", ");
+      row.append(
+        label,
+        cell(String(week.served), "num", format("trend_site", {value: week.site_median_served ?? t("trend_none")})),
+        cell(minutesAndSeconds(week.service_p50_s), "num", format("trend_site", {value: minutesAndSeconds(week.site_median_service_p50_s)})),
+        week.enough_ratings
+          ? cell(share(week.satisfaction_rate), "num", format("trend_site", {value: share(week.site_median_satisfaction_rate)}))
+          : cell(format("trend_not_enough", {min: trend.min_ratings}), "num trend-muted"),
+        cell(week.enough_ratings ? (reasons || t("trend_none")) : t("trend_none")),
+      );
+      return row;
+    });
+    document.querySelector("#trend-table tbody").replaceChildren(...rows);
+    $("trend-dialog").showModal();
+  }
+  $("my-week").addEventListener("click", openTrend);
+  $("trend-close").addEventListener("click", () => $("trend-dialog").close());
+
   // ------------------------------------------------------------------ keyboard
 
   const SHORTCUTS = {
