@@ -78,6 +78,8 @@ class StaffRole(str, enum.Enum):
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
     INSPECTOR = "inspector"
+    # The head of the centre (người đứng đầu): answers for the red items of the leader's board.
+    LEADER = "leader"
 
 
 class DeviceKind(str, enum.Enum):
@@ -383,6 +385,40 @@ class DossierVisit(Base):
     new_missing: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+class LeaderItem(Base):
+    """A red item of a site's week on the leader's board (server/queue/leadership.py): a figure past its
+    target, the head of the centre's action and due date, and the note it was cleared with."""
+
+    __tablename__ = "leader_items"
+    __table_args__ = (UniqueConstraint("site_id", "week_start", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    week_start: Mapped[dt.date] = mapped_column(Date)  # the Monday of the local week
+    kind: Mapped[str] = mapped_column(String(32))
+    figure: Mapped[float | None] = mapped_column(default=None)
+    target: Mapped[float | None] = mapped_column(default=None)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    action: Mapped[str] = mapped_column(String(1000), default="")
+    action_due: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    action_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    action_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cleared_note: Mapped[str] = mapped_column(String(1000), default="")
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime]
+
+
+class LeaderReview(Base):
+    """A site's week already reviewed for red items (the review runs once per week and site)."""
+
+    __tablename__ = "leader_reviews"
+    __table_args__ = (UniqueConstraint("site_id", "week_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime]
 
 
 class RatingWindow(Base):

@@ -154,7 +154,7 @@ class ServiceRow(Answer):
 class LoginUser(Answer):
     id: int
     username: str
-    role: Literal["admin", "supervisor", "clerk", "inspector"]
+    role: Literal["admin", "supervisor", "clerk", "inspector", "leader"]
 
 
 class LoginAnswer(Answer):

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., object])
 
-STAFF_ROLES = ("admin", "supervisor", "clerk", "inspector")
+STAFF_ROLES = ("admin", "supervisor", "clerk", "inspector", "leader")
 DEVICE_KINDS = ("kiosk", "display", "rating_terminal", "bridge")
 ACCESS_ATTRIBUTE = "_hangcho_access"
 PUBLIC = "public"

@@ -174,7 +174,7 @@ def dossier_page():  # type: ignore[no-untyped-def]
 
 
 @blueprint.get("/token")
-@allow(*READERS)
+@allow(*READERS, "leader")
 def live_token():  # type: ignore[no-untyped-def]
     """The staff token of this browser's log-in, for the Socket.IO connection (a tab opened without
     going through /login has the session cookie but nothing in sessionStorage)."""

@@ -11,6 +11,7 @@ verbs, each a single call into the concern module that owns it:
 | the business day | day.py | issuing_state, expire_previous_days |
 | announcements | announcements.py | record_setting_change |
 | dossiers | dossiers.py | attach_dossier |
+| the leader's board | leadership.py | review_week, record_leader_action, clear_leader_item |
 
 All of them share one UnitOfWork (unit_of_work.py): the session, the clock, the event log with its seq
 and hash chain, the commit and the publishing after it.
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server.models import Alert, Counter, DossierVisit, PrintJob, Rating, Site, Ticket
+from server.models import Alert, Counter, DossierVisit, LeaderItem, PrintJob, Rating, Site, Ticket
 from server.queue import queries
 from server.queue.actors import Actor
 from server.queue.alerts import Alerts
@@ -32,6 +33,7 @@ from server.queue.counters import Counters
 from server.queue.day import Day, forget_calendars
 from server.queue.devices import Devices
 from server.queue.dossiers import Dossiers
+from server.queue.leadership import Leadership
 from server.queue.printing import Printing
 from server.queue.ratings import RatingRequest, Ratings
 from server.queue.rules import IssuingState
@@ -56,6 +58,7 @@ class QueueService:
         self.day = Day(self.uow)
         self.announcements = Announcements(self.uow)
         self.dossiers = Dossiers(self.uow)
+        self.leadership = Leadership(self.uow)
 
     @property
     def session(self) -> Session:
@@ -128,6 +131,16 @@ class QueueService:
     def attach_dossier(self, ticket_id: int, actor: Actor, code: str, outcome: str,
                        missing: tuple[str, ...] | list[str] = ()) -> DossierVisit:
         return self.dossiers.attach(ticket_id, actor, code, outcome, missing)
+
+    # ------------------------------------------------------------------ the leader's board
+    def review_week(self, site_id: int, week_start: dt.date) -> list[LeaderItem]:
+        return self.leadership.review_week(site_id, week_start)
+
+    def record_leader_action(self, item_id: int, actor: Actor, action: str, due: dt.date) -> LeaderItem:
+        return self.leadership.record_action(item_id, actor, action, due)
+
+    def clear_leader_item(self, item_id: int, actor: Actor, note: str) -> LeaderItem:
+        return self.leadership.clear_item(item_id, actor, note)
 
     # ------------------------------------------------------------------ ratings
     def rate(self, request: RatingRequest, actor: Actor, idempotency_key: str | None = None) -> Rating:

@@ -137,6 +137,22 @@ class ClerkTrendSettings(BaseModel):
     min_ratings: int = Field(default=20, ge=5, le=1000)
 
 
+class LeaderBoardSettings(BaseModel):
+    """Targets of the leader's board (server/queue/leadership.py, docs/leader-board.md): a week's figure
+    past its target is a red item the head of the centre must answer."""
+
+    model_config = ConfigDict(frozen=True)
+    satisfaction_target: float = Field(default=0.8, ge=0, le=1)  # share "rất hài lòng" + "hài lòng"
+    wait_p90_target_s: int = Field(default=1800, ge=60, le=86400)
+    repeat_rate_target: float = Field(default=0.2, ge=0, le=1)
+    response_rate_target: float = Field(default=0.3, ge=0, le=1)
+    # Below these a share is too uncertain to be red: a week needs this many ratings / known visits /
+    # served citizens.
+    min_ratings: int = Field(default=20, ge=1, le=10000)
+    min_visits: int = Field(default=20, ge=1, le=10000)
+    min_served: int = Field(default=50, ge=1, le=100000)
+
+
 class SiteSettings(BaseModel):
     """Everything a site's administrator tunes without touching code."""
 
@@ -154,6 +170,7 @@ class SiteSettings(BaseModel):
     dossiers: DossierSettings = Field(default_factory=DossierSettings)
     rating_flags: RatingFlagSettings = Field(default_factory=RatingFlagSettings)
     clerk_trend: ClerkTrendSettings = Field(default_factory=ClerkTrendSettings)
+    leader_board: LeaderBoardSettings = Field(default_factory=LeaderBoardSettings)
 
     @field_validator("cutoff", mode="before")
     @classmethod
