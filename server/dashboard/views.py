@@ -173,6 +173,41 @@ def dossier_page():  # type: ignore[no-untyped-def]
                            services=services, papers=papers, outcome_names=OUTCOME_NAMES, **_template_context())
 
 
+LEADER_MESSAGES = {
+    "kind_satisfaction_low": N_("Satisfaction below target"),
+    "kind_wait_p90_high": N_("Waiting time (P90) above target"),
+    "kind_repeat_rate_high": N_("Repeat visits above target"),
+    "kind_rating_flags": N_("Ratings flagged as doubtful"),
+    "kind_alerts_open": N_("Alerts left open"),
+    "kind_response_rate_low": N_("Too few citizens rate"),
+    "week_of": N_("Week %(start)s – %(end)s"),
+    "figure_target": N_("%(figure)s (target %(target)s)"),
+    "needs_action": N_("Action needed"),
+    "overdue": N_("Overdue since %(date)s"),
+    "in_progress": N_("Action due %(date)s"),
+    "cleared": N_("Cleared"),
+    "action_label": N_("What will be done"),
+    "due_label": N_("Due date"),
+    "save_action": N_("Record the action"),
+    "note_label": N_("Note on what was done (required to clear)"),
+    "clear": N_("Clear this item"),
+    "action_by": N_("Action by %(name)s: %(action)s"),
+    "cleared_by": N_("Cleared by %(name)s: %(note)s"),
+    "no_items": N_("No red items in the recent weeks."),
+    "review_now": N_("Review last week now"),
+    "summary": N_("%(open)s red item(s) open, %(overdue)s overdue"),
+    "failed": N_("Not saved: %(message)s"),
+    "saved": N_("Saved."),
+}
+
+
+@blueprint.get("/leader")
+@allow("leader", "supervisor", "admin", "inspector")
+def leader_page():  # type: ignore[no-untyped-def]
+    """The leader's board: red items of each week and what the head of the centre did about them."""
+    return render_template("dashboard/leader.html", messages=LEADER_MESSAGES, page="leader", **_template_context())
+
+
 @blueprint.get("/token")
 @allow(*READERS, "leader")
 def live_token():  # type: ignore[no-untyped-def]

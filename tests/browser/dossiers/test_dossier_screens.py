@@ -174,3 +174,56 @@ def test_the_clerk_opens_their_weekly_summary_on_the_console(server, new_page) -
     page.screenshot(path=str(SHOTS / "console-my-weeks-1366x768.png"))
     page.click("#trend-close")
     assert not page.is_visible("#trend-dialog")
+
+
+def seed_red_items(server: LiveServer) -> None:
+    """Two red items of last week in the server's database (as the weekly review raises them)."""
+    import datetime as dt
+
+    from server.db import make_engine, make_session_factory
+    from server.models import LeaderItem, LeaderReview, Site
+    from server.queue.leadership import last_complete_week
+
+    engine = make_engine(server.database_url)
+    session = make_session_factory(engine, writing=True)()
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        week = last_complete_week(session.get(Site, 1), now)
+        session.add(LeaderReview(site_id=1, week_start=week, created_at=now))
+        session.add(LeaderItem(site_id=1, week_start=week, kind="wait_p90_high", figure=2710.0, target=1800.0,
+                               evidence={}, created_at=now))
+        session.add(LeaderItem(site_id=1, week_start=week, kind="repeat_rate_high", figure=0.31, target=0.2,
+                               evidence={}, created_at=now))
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def test_the_head_of_the_centre_answers_the_red_items(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    seed_red_items(server)
+    for width, height in ((1440, 900), (390, 844)):
+        page = new_page(width, height)
+        log_in(page, server, "lanhdao", "/dashboard/leader")
+        page.wait_for_selector(".leader-item")
+        assert page.inner_text("#leader-summary") == "2 mục đỏ chưa xử lý, 0 mục quá hạn"
+        assert not page.is_visible("#review-now")  # the week was reviewed already
+        right = page.evaluate("Math.max(...[...document.querySelectorAll('.leader-item')].map((e) => e.getBoundingClientRect().right))")
+        assert right <= width  # the cards fit the screen
+        page.screenshot(path=str(SHOTS / f"leader-board-{width}x{height}.png"), full_page=True)
+    wait = page.locator(".leader-item[data-kind=wait_p90_high]")
+    assert "Thời gian chờ (P90) vượt mục tiêu" in wait.inner_text() and "Cần đề ra biện pháp" in wait.inner_text()
+    assert wait.locator("[data-form=clear]").count() == 0  # nothing to clear before an action
+    wait.locator("textarea").fill("Mở thêm quầy số 5 vào buổi sáng thứ Hai")
+    wait.locator("[data-form=action] button").click()
+    page.wait_for_selector(".leader-item[data-kind=wait_p90_high] .leader-status.is-progress")
+    wait = page.locator(".leader-item[data-kind=wait_p90_high]")
+    wait.locator("[data-form=clear] textarea").fill("ngắn")
+    wait.locator("[data-form=clear] button").click()
+    page.wait_for_selector(".leader-item[data-kind=wait_p90_high] [data-form=clear] .leader-message:not(:empty)")
+    wait.locator("[data-form=clear] textarea").fill("Đã mở quầy số 5, thời gian chờ tuần này giảm còn 20 phút")
+    wait.locator("[data-form=clear] button").click()
+    page.wait_for_selector(".leader-item[data-kind=wait_p90_high].is-cleared")
+    assert page.inner_text("#leader-summary") == "1 mục đỏ chưa xử lý, 0 mục quá hạn"
+    page.screenshot(path=str(SHOTS / "leader-board-after-390x844.png"), full_page=True)
