@@ -53,6 +53,7 @@ SITE = 1
 KIOSK = Actor(kind="device", id=1, site_id=SITE, role="kiosk")
 BRIDGE = Actor(kind="device", id=7, site_id=SITE, role="bridge")
 SUPERVISOR = Actor(kind="staff", id=5, site_id=SITE, role="supervisor")
+LEADER = Actor(kind="staff", id=8, site_id=SITE, role="leader")  # lanhdao in the demo
 ADMIN_ID = 6
 COUNTERS = (1, 2, 3, 4)
 PRIORITIES = (None, None, None, "nguoi_cao_tuoi", "nguoi_khuyet_tat")
@@ -372,6 +373,59 @@ class CoreMachine(RuleBasedStateMachine):
         if then_finish:
             self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
 
+    # ------------------------------------------------------------------ the leader's board
+
+    @rule(step=st.sampled_from(["review", "act", "clear", "act_as_supervisor"]), pick=st.integers(0, 100),
+          weeks_back=st.sampled_from([0, 1, 1, 2]), wordy=st.booleans(), due_in=st.integers(-2, 10),
+          strictness=st.sampled_from(["strict", "strict", None]))
+    def leader_board(self, step: str, pick: int, weeks_back: int, wordy: bool, due_in: int, strictness: str | None) -> None:
+        """The head of the centre's week: a week reviewed (once), an action with a due date, an item cleared
+        with (or without) a note; a supervisor may not act."""
+        from server.models import LeaderItem
+        from server.queue.leadership import last_complete_week
+
+        text = "Bố trí thêm quầy và nhắc nhở cán bộ" if wordy else "ok"
+        if step == "review":
+            if strictness == "strict":
+                self.administer("leader_targets", lambda session: administration.update_site_settings(
+                    session, session.get(Site, SITE), {"leader_board": {"min_ratings": 1, "min_served": 1, "min_visits": 1,
+                                                                        "satisfaction_target": 1.0, "wait_p90_target_s": 60,
+                                                                        "response_rate_target": 1.0, "repeat_rate_target": 0.0}},
+                    self.clock.now(), by_staff_id=ADMIN_ID), "leader_board")
+            if weeks_back == 0:
+                # The week ends: local Monday 00:01 (Sunday 17:01 UTC), the leftovers expire, and the
+                # week just lived is reviewed.
+                now = self.clock.now()
+                monday = (now + dt.timedelta(hours=7)).date() + dt.timedelta(days=7 - (now + dt.timedelta(hours=7)).weekday())
+                self.clock.set(dt.datetime.combine(monday, dt.time(0, 1), tzinfo=dt.timezone.utc) - dt.timedelta(hours=7))
+                self.attempt("expire_previous_days", lambda queue: queue.expire_previous_days(SITE))
+            session = self.sessions()
+            try:
+                week = last_complete_week(session.get(Site, SITE), self.clock.now()) - dt.timedelta(weeks=max(0, weeks_back - 1))
+            finally:
+                session.close()
+            raised = self.attempt("review_week", lambda queue: queue.review_week(SITE, week)) or []
+            for item in raised[:2]:  # the head of the centre answers at once: an action, then a note
+                due = (self.clock.now() + dt.timedelta(days=max(due_in, 0), hours=7)).date()
+                self.attempt("leader_action", lambda queue: queue.record_leader_action(item.id, LEADER, text, due))
+                self.attempt("leader_clear", lambda queue: queue.clear_leader_item(item.id, LEADER, text))
+            return
+        items = [row[0] for row in self.read(select(LeaderItem.id).order_by(LeaderItem.id))]
+        if not items:
+            return
+        item_id = items[pick % len(items)]
+        due = (self.clock.now() + dt.timedelta(days=due_in, hours=7)).date()
+        actor = SUPERVISOR if step == "act_as_supervisor" else LEADER
+        if step in ("act", "act_as_supervisor"):
+            self.attempt("leader_action", lambda queue: queue.record_leader_action(item_id, actor, text, due))
+        else:
+            self.attempt("leader_clear", lambda queue: queue.clear_leader_item(item_id, actor, text))
+
+    @rule(pick=st.integers(0, 100), wordy=st.booleans(), due_in=st.integers(0, 10))
+    def a_week_ends_on_the_board(self, pick: int, wordy: bool, due_in: int) -> None:
+        """The week ends with strict targets; its red items are answered (the board's everyday sequence)."""
+        self.leader_board("review", pick, 0, wordy, due_in, "strict")
+
     # ------------------------------------------------------------------ counters
 
     @rule(counter=st.sampled_from(COUNTERS), action=st.sampled_from(["open", "close", "pause", "resume"]),
@@ -553,6 +607,7 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _dossiers_only_on_visits_being_served(session)
         _kiosk_answers_match_the_log(session)
         _flags_only_read_ratings(session, clock)
+        _leader_items_answered_in_order(session)
     finally:
         session.close()
 
@@ -688,3 +743,26 @@ def _flags_only_read_ratings(session: Any, clock: FixedClock) -> None:
     ids = {row[0] for row in before}
     for entry in flags.entries:
         assert entry["rating_id"] in ids and entry["kind"] in KINDS and entry["evidence"], entry
+
+
+def _leader_items_answered_in_order(session: Any) -> None:
+    """One review per week; nothing cleared without an action and a note; every action and clearing in the
+    log, by the head of the centre, in that order."""
+    from server.models import LeaderItem, LeaderReview
+
+    weeks = session.scalars(select(LeaderReview.week_start)).all()
+    assert len(weeks) == len(set(weeks)), "a week reviewed twice"
+    logged: dict[int, list[str]] = {}
+    for event in session.scalars(select(Event).where(Event.type.in_(
+            [ev.LEADER_ACTION_RECORDED, ev.LEADER_ITEM_CLEARED])).order_by(Event.seq)):
+        assert event.actor == f"staff:leader:{LEADER.id}", f"seq {event.seq}: {event.actor} acted on the board"
+        logged.setdefault(event.payload["item_id"], []).append(event.type)
+    for item in session.scalars(select(LeaderItem)):
+        history = logged.get(item.id, [])
+        if item.cleared_at is not None:
+            assert item.action and len(item.cleared_note.strip()) >= 10, f"item {item.id} cleared without action or note"
+            assert history[-1] == ev.LEADER_ITEM_CLEARED and history.count(ev.LEADER_ITEM_CLEARED) == 1
+            assert ev.LEADER_ACTION_RECORDED in history[:-1]
+        else:
+            assert ev.LEADER_ITEM_CLEARED not in history
+        assert bool(item.action) == (ev.LEADER_ACTION_RECORDED in history)
