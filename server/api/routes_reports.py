@@ -229,3 +229,27 @@ def my_weekly_summary():  # type: ignore[no-untyped-def]
     if site is None or actor.id is None:
         raise errors.NotFound()
     return jsonify(weekly_trend(db_session(), site, actor.id, runtime().clock.now()))
+
+
+class InspectionQuery(PeriodQuery):
+    """A period of local dates; the answer is one JSON file."""
+
+    format: Literal["json"] = "json"
+
+
+@api.get("/inspection/export")
+@allow("inspector", "admin")
+@documented("One file for an inspection: the period's raw tickets, dossier visits, ratings, rating flags and "
+            "leader's board with the events and their hash-chain proof (verify offline with "
+            "docs/verify_inspection.py)", query=InspectionQuery, tags=("reports",))
+def inspection_export_file():  # type: ignore[no-untyped-def]
+    from server.reports.inspection import export_bytes, inspection_export
+
+    query = _parse_query(InspectionQuery)
+    site_ids, site, period = _scope(query)
+    if site is None or len(site_ids) != 1:
+        raise errors.ValidationFailed(fields={"site_id": errors.N_("name one site")})
+    document = inspection_export(db_session(), site, period, runtime().clock.now())
+    stem = f"thanh-tra-{site.code}-{period.start.isoformat()}-{period.end.isoformat()}"
+    return Response(export_bytes(document), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.json"'})
