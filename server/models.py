@@ -387,6 +387,21 @@ class DossierVisit(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class CitizenKey(Base):
+    """A repeat-visit key of a visit: HMAC-SHA256 of a phone number or citizen ID with the centre's secret
+    (never the number), deleted at `expires_at` by the scheduler; never in the event log or an export."""
+
+    __tablename__ = "citizen_keys"
+    __table_args__ = (Index("ix_citizen_keys_lookup", "site_id", "key_hash", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class LeaderItem(Base):
     """A red item of a site's week on the leader's board (server/queue/leadership.py): a figure past its
     target, the head of the centre's action and due date, and the note it was cleared with."""

@@ -191,3 +191,15 @@ def leader_review(runtime: Runtime, service: QueueService, site_id: int) -> None
         items = service.review_week(site_id, week)
         logger.info("site %s: week of %s reviewed, %d red item(s)", site_id, week, len(items))
 
+
+@register_job("forget_citizen_keys", every_s=3600)
+def forget_citizen_keys(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """Repeat-visit keys (hashed phone numbers or IDs) are deleted once their retention is over."""
+    from server.models import CitizenKey
+
+    due = service.session.scalar(select(func.count(CitizenKey.id)).where(
+        CitizenKey.site_id == site_id, CitizenKey.expires_at <= runtime.clock.now()))
+    service.session.rollback()
+    if due:
+        service.forget_expired_citizen_keys(site_id)
+

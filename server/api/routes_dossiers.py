@@ -12,9 +12,10 @@ from server.api.common import resolve_site_id
 from server.api.schemas import Answer, SiteQuery, Strict
 from server.api.validation import documented, json_body, query_args
 from server.auth.access import allow, require_actor
-from server.queue.dossiers import dossier_trail, visit_view
-from server.models import Counter, Staff, Ticket
-from server.runtime import db_session, queue_service
+from server.models import Counter, Site, Staff, Ticket
+from server.queue.dossiers import citizen_key_hash, dossier_trail, visit_view
+from server.queue.site_settings import site_settings
+from server.runtime import db_session, queue_service, runtime
 
 CLERKS = ("clerk", "supervisor", "admin")
 
@@ -23,6 +24,8 @@ class DossierBody(Strict):
     code: str = Field(min_length=1, max_length=64)
     outcome: Literal["received", "returned", "result", "guidance"]
     missing: list[str] = Field(default_factory=list, max_length=30)
+    # A phone number or citizen ID where the site uses one as a repeat-visit key: hashed here, never kept.
+    citizen_key: str | None = Field(default=None, max_length=32)
 
 
 class DossierVisitAnswer(Answer):
@@ -54,7 +57,16 @@ class DossierAnswer(Answer):
             tags=("dossiers",))
 def attach_dossier(ticket_id: int):  # type: ignore[no-untyped-def]
     body = json_body(DossierBody)
-    visit = queue_service().attach_dossier(ticket_id, require_actor(), body.code, body.outcome, body.missing)
+    actor = require_actor()
+    key_hash = None
+    if body.citizen_key:
+        ticket = db_session().get(Ticket, ticket_id)
+        site = db_session().get(Site, ticket.site_id) if ticket is not None else None
+        kind = site_settings(site.settings).dossiers.citizen_key if site is not None else "off"
+        if site is not None and kind != "off":
+            key_hash = citizen_key_hash(runtime().settings.effective_citizen_key_secret, site.id, kind, body.citizen_key)
+        db_session().rollback()  # the read ends before the verb's write transaction
+    visit = queue_service().attach_dossier(ticket_id, actor, body.code, body.outcome, body.missing, key_hash)
     session = db_session()
     ticket = session.get(Ticket, visit.ticket_id)
     clerk = session.get(Staff, visit.clerk_id) if visit.clerk_id else None

@@ -124,6 +124,8 @@ def _page_strings() -> dict[str, str]:
         "dossier_repeat": N_("Visit no. {n} for this dossier."),
         "dossier_breach": N_("A paper not asked for the first time: the one-time complete guidance rule is broken."),
         "dossier_attached_label": N_("Dossier"),
+        "key_phone": N_("Phone number (optional, kept only as a code)"),
+        "key_citizen_id": N_("Citizen ID number (optional, kept only as a code)"),
         "my_week": N_("My weeks"),
         "trend_title": N_("My service, week by week"),
         "trend_note": N_("Your own figures for the last four complete weeks, beside the site's median clerk. Satisfaction is shown only from {min} ratings in a week; never a single citizen's rating."),
@@ -145,7 +147,8 @@ def console():  # type: ignore[no-untyped-def]
     actor = require_actor()
     staff = db_session().get(Staff, actor.id)
     site = db_session().get(Site, actor.site_id) if actor.site_id is not None else None
-    missing_items = [item.model_dump() for item in site_settings(site.settings if site else None).dossiers.missing_items]
+    dossier_settings = site_settings(site.settings if site else None).dossiers
+    missing_items = [item.model_dump() for item in dossier_settings.missing_items]
     user: dict[str, Any] = {
         "id": actor.id,
         "role": actor.role,
@@ -162,4 +165,5 @@ def console():  # type: ignore[no-untyped-def]
         # later in a new tab with only the session cookie gets it from the session here.
         staff_token=presented_credential(),
         missing_items=missing_items,
+        citizen_key=dossier_settings.citizen_key,
     )

@@ -10,6 +10,8 @@ one-time-complete-guidance rule and is marked as a breach.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlalchemy import select
 
 from server import errors
 from server.errors import N_
-from server.models import Counter, DossierOutcome, DossierVisit, Staff, Ticket, TicketStatus
+from server.models import CitizenKey, Counter, DossierOutcome, DossierVisit, Staff, Ticket, TicketStatus
 from server.queue import events as ev
 from server.queue.actors import Actor
 from server.queue.counters import check_counter_actor
@@ -27,6 +29,25 @@ from server.queue.unit_of_work import Concern, verb
 # Codes of the national one-stop portal look like "000.00.12.H26-250101-0001"; a site's own may differ.
 # Letters, digits and . - / _ only, so a barcode scanner's stray characters are refused, not stored.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,63}")
+
+
+def citizen_key_hash(secret: bytes, site_id: int, kind: str, raw: str) -> str:
+    """HMAC-SHA256 of a phone number or citizen ID with the centre's secret (a key of its own per site), so
+    the stored value tells nothing without the secret and cannot be matched across centres. The number
+    itself is never stored or logged; only this function sees it."""
+    digits = re.sub(r"\D", "", raw or "")
+    if kind == "phone":
+        if digits.startswith("84") and len(digits) in (11, 12):
+            digits = "0" + digits[2:]
+        if not re.fullmatch(r"0\d{8,10}", digits):
+            raise errors.ValidationFailed(fields={"citizen_key": N_("a phone number of 9 to 11 digits")})
+    elif kind == "citizen_id":
+        if len(digits) not in (9, 12):
+            raise errors.ValidationFailed(fields={"citizen_key": N_("a citizen ID of 12 digits (or 9)")})
+    else:
+        raise errors.ValidationFailed(fields={"citizen_key": N_("this site does not use a citizen key")})
+    site_key = hmac.new(secret, f"hangcho-citizen-key:{site_id}".encode(), hashlib.sha256).digest()
+    return hmac.new(site_key, f"{kind}:{digits}".encode(), hashlib.sha256).hexdigest()
 
 
 def normalise_code(raw: str) -> str:
@@ -45,8 +66,11 @@ def check_code(raw: str) -> str:
 class Dossiers(Concern):
     @verb
     def attach(self, ticket_id: int, actor: Actor, code: str, outcome: str,
-               missing: tuple[str, ...] | list[str] = ()) -> DossierVisit:
-        """Attach a dossier code and the visit's outcome to the ticket being served at a counter."""
+               missing: tuple[str, ...] | list[str] = (), citizen_key_hash: str | None = None) -> DossierVisit:
+        """Attach a dossier code and the visit's outcome to the ticket being served at a counter.
+        `citizen_key_hash` (the keyed hash of a phone number or ID, made by the adapter: the number never
+        reaches the core) is kept only where the site uses one, and makes a repeat of any earlier visit
+        with the same key in the same field within the window."""
         self.uow.actor = actor
         code = check_code(code)
         try:
@@ -86,6 +110,10 @@ class Dossiers(Concern):
             .order_by(DossierVisit.created_at, DossierVisit.id)
         ))
         in_window = [other for other in earlier if other.created_at >= since]
+        keyed_before = 0
+        if citizen_key_hash and settings.citizen_key != "off":
+            keyed_before = self._keep_citizen_key(site.id, ticket, citizen_key_hash, visited_at, since, now,
+                                                  settings.key_retention_days)
         first_returned = next((other for other in earlier if other.outcome is DossierOutcome.RETURNED), None)
         new_items = ([item for item in chosen if item not in set(first_returned.missing or [])]
                      if result is DossierOutcome.RETURNED and first_returned is not None else [])
@@ -98,8 +126,8 @@ class Dossiers(Concern):
         visit.service_id = ticket.service_id
         visit.counter_id = ticket.counter_id
         visit.clerk_id = ticket.clerk_id
-        visit.visit_number = len(in_window) + 1
-        visit.repeat = bool(in_window)
+        visit.visit_number = max(len(in_window), keyed_before) + 1
+        visit.repeat = visit.visit_number > 1
         visit.breach = bool(new_items)
         visit.new_missing = new_items
         visit.updated_at = now
@@ -110,11 +138,43 @@ class Dossiers(Concern):
             {"id": ticket.id, "number": ticket.number, "service_id": ticket.service_id, "counter_id": ticket.counter_id,
              "clerk_id": ticket.clerk_id, "code": code, "outcome": result.value, "missing": chosen,
              "visit_number": visit.visit_number, "repeat": visit.repeat, "breach": visit.breach,
-             "new_missing": new_items, "replaced_code": replaced},
+             "new_missing": new_items, "replaced_code": replaced, "keyed": bool(keyed_before or (
+                 citizen_key_hash and settings.citizen_key != "off"))},
             (ev.dashboard_room(site.id),),  # not the counter room: its display is citizen-facing
             ticket_id=ticket.id, counter_id=counter.id,
         )
         return visit
+
+
+    def _keep_citizen_key(self, site_id: int, ticket: Ticket, key_hash: str, visited_at: dt.datetime,
+                          since: dt.datetime, now: dt.datetime, retention_days: int) -> int:
+        """Store the visit's key (replacing a corrected one); returns how many earlier visits in the same
+        field within the window had the same key."""
+        row = self.session.scalar(select(CitizenKey).where(CitizenKey.ticket_id == ticket.id))
+        if row is None:
+            row = CitizenKey(site_id=site_id, ticket_id=ticket.id, service_id=ticket.service_id, key_hash=key_hash,
+                             created_at=visited_at, expires_at=now + dt.timedelta(days=retention_days))
+            self.session.add(row)
+        else:
+            row.key_hash = key_hash
+        self.session.flush()
+        return len(self.session.scalars(select(CitizenKey.id).where(
+            CitizenKey.site_id == site_id, CitizenKey.key_hash == key_hash, CitizenKey.service_id == ticket.service_id,
+            CitizenKey.ticket_id != ticket.id, CitizenKey.created_at >= since,
+            CitizenKey.created_at <= visited_at)).all())
+
+    @verb
+    def forget_expired_citizen_keys(self, site_id: int) -> int:
+        """Delete the keys past their retention (the scheduler's job); logs how many, never which."""
+        from sqlalchemy import delete
+
+        self.uow.lock_site(site_id)
+        now = self.uow.now()
+        count = self.session.execute(delete(CitizenKey).where(CitizenKey.site_id == site_id,
+                                                              CitizenKey.expires_at <= now)).rowcount or 0
+        if count:
+            self.uow.record(ev.CITIZEN_KEYS_FORGOTTEN, site_id, {"count": count}, (ev.dashboard_room(site_id),))
+        return count
 
 
 def visit_view(visit: DossierVisit, ticket: Ticket, clerk: Staff | None, counter: Counter | None) -> dict[str, Any]:

@@ -129,8 +129,11 @@ class QueueService:
 
     # ------------------------------------------------------------------ dossiers
     def attach_dossier(self, ticket_id: int, actor: Actor, code: str, outcome: str,
-                       missing: tuple[str, ...] | list[str] = ()) -> DossierVisit:
-        return self.dossiers.attach(ticket_id, actor, code, outcome, missing)
+                       missing: tuple[str, ...] | list[str] = (), citizen_key_hash: str | None = None) -> DossierVisit:
+        return self.dossiers.attach(ticket_id, actor, code, outcome, missing, citizen_key_hash)
+
+    def forget_expired_citizen_keys(self, site_id: int) -> int:
+        return self.dossiers.forget_expired_citizen_keys(site_id)
 
     # ------------------------------------------------------------------ the leader's board
     def review_week(self, site_id: int, week_start: dt.date) -> list[LeaderItem]:

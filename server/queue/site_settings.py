@@ -112,6 +112,11 @@ class DossierSettings(BaseModel):
     repeat_window_days: int = Field(default=90, ge=1, le=730)
     # The kiosk asks "Ông/bà đến lần thứ mấy cho việc này?" (off by default).
     ask_visit_at_kiosk: bool = False
+    # A phone number or citizen ID typed at the console as a repeat-visit key (off by default); kept only
+    # as HMAC-SHA256 with the centre's secret, never in clear, never exported, deleted after
+    # key_retention_days (the personal-data law, 2025).
+    citizen_key: Literal["off", "phone", "citizen_id"] = "off"
+    key_retention_days: int = Field(default=90, ge=1, le=730)
 
 
 class RatingFlagSettings(BaseModel):

@@ -364,12 +364,16 @@ class CoreMachine(RuleBasedStateMachine):
           outcome=st.sampled_from(["received", "returned", "result"]),
           missing=st.lists(st.sampled_from(["don", "cccd", "ban_ve"]), min_size=1, max_size=2), then_finish=st.booleans())
     def serve_a_dossier(self, counter: int, code: str, outcome: str, missing: list[str], then_finish: bool) -> None:
-        """The everyday sequence of a dossier desk: call, attach the dossier and its outcome, finish."""
+        """The everyday sequence of a dossier desk: call, attach the dossier and its outcome (with the
+        hashed phone number of one of two citizens), finish."""
+        from server.queue.dossiers import citizen_key_hash
+
         called = self.attempt("call_next", lambda queue: queue.call_next(counter, clerk(counter)))
         if called is None:
             return
+        key = citizen_key_hash(b"model-secret", SITE, "phone", "0912345678" if code == "HS-1" else "0987654321")
         self.attempt("attach_dossier", lambda queue: queue.attach_dossier(
-            called.id, clerk(counter), code, outcome, missing if outcome == "returned" else []))
+            called.id, clerk(counter), code, outcome, missing if outcome == "returned" else [], key))
         if then_finish:
             self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
 
@@ -552,7 +556,8 @@ class CoreMachine(RuleBasedStateMachine):
                 session, session.get(Site, SITE),
                 {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
                  "rating": {"window_s": window},
-                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60},
+                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60,
+                              "citizen_key": "phone" if flag or pick % 2 else "off", "key_retention_days": 1 + pick},
                  "rating_flags": {"burst_count": 2 + in_a_row, "burst_window_s": window, "too_soon_s": 1 + pick,
                                   "outlier_min_ratings": 1 + pick % 3}}, now, by_staff_id=ADMIN_ID)
 
@@ -581,6 +586,7 @@ class CoreMachine(RuleBasedStateMachine):
             midnight += dt.timedelta(days=1)
         self.clock.set(midnight + dt.timedelta(minutes=1))
         self.attempt("expire_previous_days", lambda queue: queue.expire_previous_days(SITE))
+        self.attempt("forget_citizen_keys", lambda queue: queue.forget_expired_citizen_keys(SITE))
 
     # ------------------------------------------------------------------ the promises
 
@@ -608,6 +614,7 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _kiosk_answers_match_the_log(session)
         _flags_only_read_ratings(session, clock)
         _leader_items_answered_in_order(session)
+        _citizen_keys_only_as_codes(session)
     finally:
         session.close()
 
@@ -766,3 +773,15 @@ def _leader_items_answered_in_order(session: Any) -> None:
         else:
             assert ev.LEADER_ITEM_CLEARED not in history
         assert bool(item.action) == (ev.LEADER_ACTION_RECORDED in history)
+
+
+def _citizen_keys_only_as_codes(session: Any) -> None:
+    """A citizen's key is a 64-hex keyed hash, one per visit, and never in the event log."""
+    from server.models import CitizenKey
+
+    rows = session.scalars(select(CitizenKey)).all()
+    assert len({row.ticket_id for row in rows}) == len(rows)
+    if rows:
+        logged = " ".join(str(payload) for payload in session.scalars(select(Event.payload)))
+        for row in rows:
+            assert len(row.key_hash) == 64 and row.key_hash not in logged and "0912345678" not in logged

@@ -227,3 +227,34 @@ def test_the_head_of_the_centre_answers_the_red_items(server, new_page) -> None:
     page.wait_for_selector(".leader-item[data-kind=wait_p90_high].is-cleared")
     assert page.inner_text("#leader-summary") == "1 mục đỏ chưa xử lý, 0 mục quá hạn"
     page.screenshot(path=str(SHOTS / "leader-board-after-390x844.png"), full_page=True)
+
+
+def test_where_the_centre_uses_phone_numbers_the_console_sends_one_and_only_its_code_is_kept(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select, text
+
+    from server.db import make_engine, make_session_factory
+    from server.models import CitizenKey
+
+    server.update_site_settings(dossiers={"citizen_key": "phone"})
+    try:
+        page = open_console(new_page, server)
+        call_a_citizen(page, server)
+        assert page.inner_text("label[for=dossier-citizen-key]") == "Số điện thoại (không bắt buộc, chỉ lưu dưới dạng mã hóa)"
+        page.fill("#dossier-citizen-key", "0912 345 678")
+        page.fill("#dossier-code", "HS-PHONE-1")
+        page.press("#dossier-code", "Enter")
+        page.wait_for_selector("#dossier-saved:not([hidden])")
+        assert page.input_value("#dossier-citizen-key") == ""
+        page.screenshot(path=str(SHOTS / "console-dossier-phone-1366x768.png"))
+        engine = make_engine(server.database_url)
+        session = make_session_factory(engine)()
+        try:
+            (row,) = session.scalars(select(CitizenKey)).all()
+            assert len(row.key_hash) == 64 and "912345678" not in row.key_hash
+            dump = " ".join(str(value) for value in session.execute(text("SELECT payload FROM events")).scalars())
+            assert "912345678" not in dump and row.key_hash not in dump
+        finally:
+            session.close()
+            engine.dispose()
+    finally:
+        server.update_site_settings(dossiers={"citizen_key": "off"})

@@ -159,3 +159,59 @@ def test_the_kiosk_answer_is_kept_only_where_the_site_asks(queue, session_factor
     session = session_factory()
     assert session.get(Ticket, ticket.id).declared_visit is None  # off by default: nothing collected
     session.close()
+
+
+# --- a phone number or citizen ID as a keyed-hash repeat key -------------------------------------
+
+def test_a_phone_number_is_kept_only_as_a_keyed_hash_makes_repeats_and_is_forgotten(queue, clock, session_factory) -> None:  # type: ignore[no-untyped-def]
+    from server import administration
+    from server.models import CitizenKey, Site
+    from server.queue.dossiers import citizen_key_hash
+
+    session = session_factory()
+    administration.update_site_settings(session, session.get(Site, 1),
+                                        {"dossiers": {"citizen_key": "phone", "key_retention_days": 30}}, clock.now())
+    session.commit()
+    session.close()
+    secret = b"centre-secret"
+    key = citizen_key_hash(secret, 1, "phone", "0912 345 678")
+    assert key == citizen_key_hash(secret, 1, "phone", "+84 912 345 678")  # the same number, written otherwise
+    assert key != citizen_key_hash(secret, 2, "phone", "0912345678")  # another centre cannot match it
+    assert key != citizen_key_hash(b"other", 1, "phone", "0912345678")
+    with pytest.raises(errors.ValidationFailed):
+        citizen_key_hash(secret, 1, "phone", "12")
+
+    first = serve(queue)
+    queue().attach_dossier(first, clerk(1), "HS-A", "guidance", citizen_key_hash=key)
+    queue().finish(first, clerk(1))
+    clock.advance(days=2)
+    second = serve(queue)
+    visit = queue().attach_dossier(second, clerk(1), "HS-B", "received", citizen_key_hash=key)
+    assert (visit.visit_number, visit.repeat) == (2, True)  # another code, the same citizen and field
+
+    session = session_factory()
+    stored = session.scalars(select(CitizenKey)).all()
+    assert {row.key_hash for row in stored} == {key} and len(stored) == 2
+    logged = " ".join(str(event.payload) for event in session.scalars(select(Event)))
+    assert key not in logged and "0912" not in logged  # never in the log (nor in exports made from it)
+    session.close()
+    clock.advance(days=31)
+    assert queue().forget_expired_citizen_keys(1) == 2
+    session = session_factory()
+    assert session.scalars(select(CitizenKey)).all() == []
+    session.close()
+
+
+def test_the_api_hashes_the_number_and_keeps_nothing_where_the_site_does_not_use_it(client, login, app) -> None:  # type: ignore[no-untyped-def]
+    from server.models import CitizenKey
+    from tests.conftest import KIOSK as KIOSK_HEADERS
+
+    canbo1 = login("canbo1")
+    client.post("/api/v1/tickets", json={"service_id": TPHT}, headers=KIOSK_HEADERS)
+    ticket = client.post("/api/v1/counters/1/call-next", headers=canbo1).json
+    answer = client.post(f"/api/v1/tickets/{ticket['id']}/dossier", headers=canbo1,
+                         json={"code": "HS-K", "outcome": "received", "citizen_key": "0912345678"})
+    assert answer.status_code == 200
+    session = app.extensions["hangcho"].session_factory()
+    assert session.scalars(select(CitizenKey)).all() == []  # off by default: nothing collected
+    session.close()

@@ -686,7 +686,11 @@
       return;
     }
     act(async () => {
-      const visit = await call("POST", `/tickets/${ticket.id}/dossier`, {code, outcome, missing});
+      const body = {code, outcome, missing};
+      const keyField = $("dossier-citizen-key");
+      if (keyField && keyField.value.trim()) body.citizen_key = keyField.value.trim();
+      const visit = await call("POST", `/tickets/${ticket.id}/dossier`, body);
+      if (keyField) keyField.value = "";  // the number leaves the screen; only its code is kept
       if (!visit) return;
       dossier.saved = visit;
       $("dossier-code").value = visit.code;
