@@ -95,6 +95,7 @@ BOARD_MESSAGES = {
     "comment_no_counter": N_("No counter"),
     "comment_score": N_("%(score)s/5 · %(label)s"),
     "comments_failed": N_("The comments could not be loaded: %(message)s"),
+    "flagged_today": N_("%(count)s flagged · without them %(average)s"),
 }
 
 REPORT_MESSAGES = {

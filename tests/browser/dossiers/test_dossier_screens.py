@@ -258,3 +258,21 @@ def test_where_the_centre_uses_phone_numbers_the_console_sends_one_and_only_its_
             engine.dispose()
     finally:
         server.update_site_settings(dossiers={"citizen_key": "off"})
+
+
+def test_the_live_board_shows_todays_ratings_with_and_without_the_flagged(server, new_page) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(exist_ok=True)
+    token = server.login("canbo2")
+    for _ in range(4):  # four services and ratings in seconds at counter 2: a burst, and rated too soon
+        server.api("POST", "/tickets", token="demo-kiosk-1", json={"service_id": 2})
+        ticket = server.api("POST", "/counters/2/call-next", token=token).json()
+        assert server.api("POST", f"/tickets/{ticket['id']}/finish", token=token).status_code == 200
+        rated = server.api("POST", "/ratings", token="demo-rating-2", json={"ticket_id": ticket["id"], "score": 5})
+        assert rated.status_code == 201, rated.text
+    flags = server.api("GET", "/ratings/flags", token=server.login("giamsat")).json()
+    assert {flag["kind"] for flag in flags} >= {"burst", "too_soon"}
+    page = new_page(1440, 900)
+    log_in(page, server, "giamsat", "/dashboard")
+    page.wait_for_selector("#kpi-ratings-flags:not([hidden])")
+    assert page.inner_text("#kpi-ratings-flags").startswith("4 bị gắn cờ")
+    page.screenshot(path=str(SHOTS / "dashboard-flags-1440x900.png"))
