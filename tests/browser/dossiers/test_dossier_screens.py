@@ -189,7 +189,9 @@ def seed_red_items(server: LiveServer) -> None:
     try:
         now = dt.datetime.now(dt.timezone.utc)
         week = last_complete_week(session.get(Site, 1), now)
-        session.add(LeaderReview(site_id=1, week_start=week, created_at=now))
+        # The server's scheduler may have reviewed the (empty) week already.
+        if session.query(LeaderReview).filter_by(site_id=1, week_start=week).first() is None:
+            session.add(LeaderReview(site_id=1, week_start=week, created_at=now))
         session.add(LeaderItem(site_id=1, week_start=week, kind="wait_p90_high", figure=2710.0, target=1800.0,
                                evidence={}, created_at=now))
         session.add(LeaderItem(site_id=1, week_start=week, kind="repeat_rate_high", figure=0.31, target=0.2,
