@@ -112,7 +112,7 @@ def _page_strings() -> dict[str, str]:
         "confirm_close": N_("Close this counter now?"),
         "taken_elsewhere": N_("Another clerk or counter has already acted on this ticket."),
         "dossier_label": N_("Dossier code (type or scan, then Enter)"),
-        "dossier_save": N_("Save"),
+        "dossier_save": N_("Record the dossier"),
         "outcome_received": N_("Received"),
         "outcome_returned": N_("Returned for more papers"),
         "outcome_result": N_("Result handed over"),
