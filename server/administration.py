@@ -66,7 +66,7 @@ def create_staff(session: Session, username: str, role: str, now: dt.datetime, *
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise errors.ValidationFailed(fields={"username": "letters, digits, . and _ only"})
     if role not in {r.value for r in StaffRole}:
-        raise errors.ValidationFailed(fields={"role": "admin, supervisor, clerk or inspector"})
+        raise errors.ValidationFailed(fields={"role": "admin, supervisor, clerk, inspector or leader"})
     if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise errors.ValidationFailed(fields={"username": "already taken"})
     generated = None
@@ -577,7 +577,7 @@ def update_priority_category(session: Session, category: PriorityCategory, chang
     return category
 
 
-SETTINGS_SECTIONS = ("rating", "voice", "alerts")
+SETTINGS_SECTIONS = ("rating", "voice", "alerts", "dossiers", "rating_flags", "clerk_trend", "leader_board")
 
 
 def update_site_settings(session: Session, site: Site, changes: dict[str, Any], now: dt.datetime,

@@ -53,7 +53,7 @@ LABELS = {
     "recent_calls": N_("latest calls on the hall board"), "max_priority_in_row": N_("priority tickets in a row"),
     "field_order": N_("calling order of fields"), "enabled": ADMIN_MESSAGES["voice_enabled"], "pack": N_("voice pack"),
 }
-ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor", "clerk", "inspector")}
+ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor", "clerk", "inspector", "leader")}
 WEEKDAYS = tuple(ADMIN_MESSAGES[f"weekday_{day}"] for day in range(7))
 KINDS = {kind: ADMIN_MESSAGES[f"kind_{kind}"] for kind in ("kiosk", "display", "rating_terminal", "bridge")}
 SYSTEM = N_("The system")

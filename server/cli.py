@@ -425,6 +425,7 @@ def welcome_lines(settings: Settings, lan_address: str | None) -> list[str]:
         f"  Rating terminal (1):     {base}/rating/1?key=demo-rating-1",
         f"  Counter console:         {base}/counter     (canbo1 … canbo4 / demo)",
         f"  Dashboard and reports:   {base}/dashboard   (giamsat / demo; thanhtra / demo read-only)",
+        f"  Leader's board:          {base}/dashboard/leader   (lanhdao / demo)",
         f"  Administration:          {base}/admin       (admin / demo)",
         f"  API and OpenAPI:         {base}/api/v1/openapi.json",
         *phone_page_lines(settings, lan_address),

@@ -104,6 +104,7 @@ def seed_demo(session: Session, now: dt.datetime, demo_mode: bool = True) -> Dem
     staff("giamsat", "supervisor", "Đỗ Thanh Hà", "Phó Giám đốc Trung tâm")
     staff("admin", "admin", "Quản trị hệ thống", "Quản trị viên")
     staff("thanhtra", "inspector", "Vũ Minh Tuấn", "Thanh tra viên")
+    staff("lanhdao", "leader", "Phạm Quốc Bảo", "Giám đốc Trung tâm")
     display, display_key = create_device(session, site.id, "display", "Màn hình sảnh", now,
                                          key="demo-display-1" if demo_mode else None)
     result.device_keys["display"] = display_key

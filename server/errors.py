@@ -330,6 +330,16 @@ class RatingWindowClosed(Conflict):
     message = N_("The time to rate this visit at the counter has passed.")
 
 
+class TicketNotAtCounter(Conflict):
+    code = "ticket_not_at_counter"
+    message = N_("A dossier can only be attached to the ticket being served at a counter.")
+
+
+class DossierNotFound(NotFound):
+    code = "dossier_not_found"
+    message = N_("No visit has been recorded for this dossier code.")
+
+
 class NotThisCounter(Forbidden):
     code = "not_this_counter"
     message = N_("This terminal can only rate the ticket just finished at its own counter.")

@@ -78,7 +78,9 @@ class StaffRole(str, enum.Enum):
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
     INSPECTOR = "inspector"
-    LEADER = "leader"  # province leader, at the central server only
+    # A leader: at a site the head of the centre (người đứng đầu), who answers for the red items of the
+    # leader's board; at the central server the province leader.
+    LEADER = "leader"
 
 
 class DeviceKind(str, enum.Enum):
@@ -108,6 +110,15 @@ class RatingChannel(str, enum.Enum):
     TERMINAL = "terminal"
     KEYPAD = "keypad"
     PHONE = "phone"
+
+
+class DossierOutcome(str, enum.Enum):
+    """What came of a visit for its dossier (docs/dossiers.md)."""
+
+    RECEIVED = "received"  # tiếp nhận
+    RETURNED = "returned"  # trả bổ sung: more papers needed
+    RESULT = "result"  # trả kết quả: the result handed over
+    GUIDANCE = "guidance"  # hướng dẫn: guidance only
 
 
 class PrintJobStatus(str, enum.Enum):
@@ -342,9 +353,88 @@ class Ticket(Base):
     public_token: Mapped[str] = mapped_column(String(48), unique=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     dossier_code: Mapped[str] = mapped_column(String(64), default="")
+    # The kiosk's optional question "Ông/bà đến lần thứ mấy cho việc này?": 1, 2 or 3 (3 or more).
+    declared_visit: Mapped[int | None] = mapped_column(Integer, default=None)
     service: Mapped[Service] = relationship(foreign_keys=[service_id])
     priority_category: Mapped[PriorityCategory | None] = relationship()
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class DossierVisit(Base):
+    """A visit (ticket) attached to a dossier (mã hồ sơ) with its outcome: the dossier's custody trail.
+
+    One per ticket (a correction replaces it, the event log keeps both). `visit_number` counts the
+    dossier's visits at the site within the repeat window, this one included; `repeat` is
+    visit_number > 1. `breach` marks a second "returned for more papers" that asks for an item the
+    first list did not name (the one-time-complete-guidance rule); `new_missing` names those items.
+    """
+
+    __tablename__ = "dossier_visits"
+    __table_args__ = (Index("ix_dossier_visits_code", "site_id", "code", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[DossierOutcome] = mapped_column(_enum(DossierOutcome))
+    missing: Mapped[list[Any]] = mapped_column(default=list)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    visit_number: Mapped[int] = mapped_column(Integer, default=1)
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    breach: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_missing: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class CitizenKey(Base):
+    """A repeat-visit key of a visit: HMAC-SHA256 of a phone number or citizen ID with the centre's secret
+    (never the number), deleted at `expires_at` by the scheduler; never in the event log or an export."""
+
+    __tablename__ = "citizen_keys"
+    __table_args__ = (Index("ix_citizen_keys_lookup", "site_id", "key_hash", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class LeaderItem(Base):
+    """A red item of a site's week on the leader's board (server/queue/leadership.py): a figure past its
+    target, the head of the centre's action and due date, and the note it was cleared with."""
+
+    __tablename__ = "leader_items"
+    __table_args__ = (UniqueConstraint("site_id", "week_start", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    week_start: Mapped[dt.date] = mapped_column(Date)  # the Monday of the local week
+    kind: Mapped[str] = mapped_column(String(32))
+    figure: Mapped[float | None] = mapped_column(default=None)
+    target: Mapped[float | None] = mapped_column(default=None)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    action: Mapped[str] = mapped_column(String(1000), default="")
+    action_due: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    action_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    action_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    cleared_note: Mapped[str] = mapped_column(String(1000), default="")
+    cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime]
+
+
+class LeaderReview(Base):
+    """A site's week already reviewed for red items (the review runs once per week and site)."""
+
+    __tablename__ = "leader_reviews"
+    __table_args__ = (UniqueConstraint("site_id", "week_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    week_start: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime]
 
 
 class RatingWindow(Base):

@@ -194,3 +194,34 @@ class Scheduler:
                 self.run_due_jobs()
             except Exception:  # noqa: BLE001 - the scheduler must outlive any single job's bug
                 logger.exception("scheduler tick failed")
+
+
+@register_job("leader_review", every_s=600)
+def leader_review(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """Once a week is over, raise its red items on the leader's board (once per site and week)."""
+    from server.models import LeaderReview
+    from server.queue.leadership import last_complete_week
+
+    session = service.session
+    site = session.get(Site, site_id)
+    if site is None:
+        return
+    week = last_complete_week(site, runtime.clock.now())
+    done = session.scalar(select(LeaderReview.id).where(LeaderReview.site_id == site_id, LeaderReview.week_start == week))
+    session.rollback()
+    if done is None:
+        items = service.review_week(site_id, week)
+        logger.info("site %s: week of %s reviewed, %d red item(s)", site_id, week, len(items))
+
+
+@register_job("forget_citizen_keys", every_s=3600)
+def forget_citizen_keys(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """Repeat-visit keys (hashed phone numbers or IDs) are deleted once their retention is over."""
+    from server.models import CitizenKey
+
+    due = service.session.scalar(select(func.count(CitizenKey.id)).where(
+        CitizenKey.site_id == site_id, CitizenKey.expires_at <= runtime.clock.now()))
+    service.session.rollback()
+    if due:
+        service.forget_expired_citizen_keys(site_id)
+

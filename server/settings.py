@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of reverse proxies whose "
         "X-Forwarded-For/-Proto/-Host headers are believed; from any other peer they are ignored",
     )
+    citizen_key_secret: str = Field(
+        default="",
+        description="The centre's secret for the keyed hash (HMAC-SHA256) of phone numbers or citizen IDs used as "
+        "repeat-visit keys; generated once into var/citizen_key_secret when empty. Never in git, never exported",
+    )
     voice_pack_dir: str = Field(default=str(VAR_DIR / "voice"), description="Folder holding voice packs")
     node_modules_dir: str = str(PROJECT_ROOT / "node_modules")
     role: Literal["site", "central"] = Field(
@@ -82,6 +87,18 @@ class Settings(BaseSettings):
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+    @cached_property
+    def effective_citizen_key_secret(self) -> bytes:
+        """The configured secret, or one generated once and kept in var/citizen_key_secret (mode 600)."""
+        if self.citizen_key_secret:
+            return self.citizen_key_secret.encode("utf-8")
+        key_file = VAR_DIR / "citizen_key_secret"
+        if not key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip().encode("utf-8")
 
     @property
     def base_url(self) -> str:

@@ -42,7 +42,7 @@ MESSAGES = {
     "status_open": N_("Open"), "status_paused": N_("Paused"), "status_closed": N_("Closed"),
     "username": N_("Username"), "full_name": N_("Full name"), "title": N_("Job title"), "role": N_("Role"),
     "role_admin": N_("Administrator"), "role_supervisor": N_("Supervisor"), "role_clerk": N_("Clerk"),
-    "role_inspector": N_("Inspector (read only)"), "new_staff": N_("New staff account"), "edit_staff": N_("Edit staff account"),
+    "role_inspector": N_("Inspector (read only)"), "role_leader": N_("Head of the centre"), "new_staff": N_("New staff account"), "edit_staff": N_("Edit staff account"),
     "reset_password": N_("Reset password"), "deactivate": N_("Deactivate"), "activate": N_("Activate"),
     "active_account": N_("Active"), "inactive_account": N_("Deactivated"), "last_login": N_("Last log-in"),
     "password_for": N_("Password for %(username)s"),

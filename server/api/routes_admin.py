@@ -23,7 +23,8 @@ from server.auth.access import allow, require_actor
 from server.errors import N_
 from server.models import Counter, Device, Holiday, PriorityCategory, Service, Site, Staff, WorkingSession
 from server.queue import events as ev
-from server.queue.site_settings import AlertSettings, KioskSettings, RatingSettings, VoiceSettings, kiosk_settings, site_settings
+from server.queue.site_settings import (AlertSettings, ClerkTrendSettings, DossierSettings, LeaderBoardSettings, KioskSettings, RatingFlagSettings, RatingSettings,
+                                       VoiceSettings, kiosk_settings, site_settings)
 from server.runtime import db_session, queue_service, runtime
 
 # --------------------------------------------------------------------------- helpers
@@ -572,6 +573,10 @@ class SettingsBody(Strict):
     rating: dict[str, Any] | None = None
     voice: dict[str, Any] | None = None
     alerts: dict[str, Any] | None = None
+    dossiers: dict[str, Any] | None = None
+    rating_flags: dict[str, Any] | None = None
+    clerk_trend: dict[str, Any] | None = None
+    leader_board: dict[str, Any] | None = None
     notice: str | None = Field(default=None, max_length=300)
     guidance: str | None = Field(default=None, max_length=300)
     cutoff: str | None = None
@@ -598,7 +603,10 @@ def admin_settings():  # type: ignore[no-untyped-def]
 def admin_update_settings():  # type: ignore[no-untyped-def]
     data = json_body(SettingsBody)
     _strict_types((RatingSettings, data.rating, "rating."), (VoiceSettings, data.voice, "voice."),
-                  (AlertSettings, data.alerts, "alerts."))
+                  (AlertSettings, data.alerts, "alerts."), (DossierSettings, data.dossiers, "dossiers."),
+                  (RatingFlagSettings, data.rating_flags, "rating_flags."),
+                  (ClerkTrendSettings, data.clerk_trend, "clerk_trend."),
+                  (LeaderBoardSettings, data.leader_board, "leader_board."))
     site = _site()
     changes = {key: value for key, value in data.model_dump(exclude_unset=True).items()}
     changed = administration.update_site_settings(db_session(), site, changes, _now(), by_staff_id=_by())

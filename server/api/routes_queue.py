@@ -40,7 +40,8 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     body = json_body(IssueTicketBody)
     service = queue_service()
     issued = service.issue_ticket(body.service_id, require_actor(), priority_code=body.priority,
-                                  language=body.language, idempotency_key=idempotency_key())
+                                  language=body.language, idempotency_key=idempotency_key(),
+                                  declared_visit=body.visit)
     ticket = issued.ticket
     response = jsonify({
         "id": ticket.id,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from server import errors
 from server.api import api
-from server.api.schemas import IsoDate, Query, QueryId, QueryWhole
+from server.api.schemas import Answer, IsoDate, Query, QueryId, QueryWhole
 from server.api.validation import documented, query_args
 from server.auth.access import allow, require_actor
 from server.models import Site
@@ -22,6 +22,7 @@ from server.queue.rules import business_date
 from server.queue.site_settings import site_settings
 from server.reports import export
 from server.reports.comments import comments_report
+from server.reports.rating_flags import rating_flags
 from server.reports.periods import MAX_PERIOD_DAYS, Period
 from server.reports.summary import summary_report
 from server.runtime import db_session, runtime
@@ -182,3 +183,73 @@ def report_ranking():  # type: ignore[no-untyped-def]
                                         "group_by": "clerk", "site_id": ranking_query.site_id})
     report, _site = _report(query)
     return jsonify({"from": report["from"], "to": report["to"], "ranking": report["ranking"]})
+
+
+class FlagsQuery(PeriodQuery):
+    """A period of local dates (the tickets issued in it); JSON only."""
+
+    format: Literal["json"] = "json"
+
+
+class RatingFlagAnswer(Answer):
+    rating_id: int
+    ticket_id: int
+    kind: Literal["burst", "too_soon", "counter_not_open", "clerk_above_median"]
+    evidence: dict[str, Any]
+
+
+@api.get("/ratings/flags")
+@allow(*READERS)
+@documented("Ratings that look gamed, each with its evidence (flags never change or hide a rating; "
+            "docs/ratings.md); never readable by a clerk", query=FlagsQuery,
+            responses={200: list[RatingFlagAnswer]}, tags=("ratings",))
+def list_rating_flags():  # type: ignore[no-untyped-def]
+    query = _parse_query(FlagsQuery)
+    site_ids, _site, period = _scope(query)
+    return jsonify(rating_flags(db_session(), site_ids, period).entries)
+
+
+class WeeklyTrendAnswer(Answer):
+    clerk_id: int
+    min_ratings: int
+    weeks: list[dict[str, Any]]
+
+
+@api.get("/me/weekly-summary")
+@allow("clerk", "supervisor", "admin")
+@documented("The caller's own service over the last four complete weeks against the site's median clerk "
+            "(satisfaction only from a minimum of ratings; never a single ticket, never today)",
+            responses={200: WeeklyTrendAnswer}, tags=("counters",))
+def my_weekly_summary():  # type: ignore[no-untyped-def]
+    from server.reports.clerk_trend import weekly_trend
+
+    actor = require_actor()
+    site_ids = _site_ids(actor, None)
+    site = db_session().get(Site, site_ids[0]) if site_ids else None
+    if site is None or actor.id is None:
+        raise errors.NotFound()
+    return jsonify(weekly_trend(db_session(), site, actor.id, runtime().clock.now()))
+
+
+class InspectionQuery(PeriodQuery):
+    """A period of local dates; the answer is one JSON file."""
+
+    format: Literal["json"] = "json"
+
+
+@api.get("/inspection/export")
+@allow("inspector", "admin")
+@documented("One file for an inspection: the period's raw tickets, dossier visits, ratings, rating flags and "
+            "leader's board with the events and their hash-chain proof (verify offline with "
+            "docs/verify_inspection.py)", query=InspectionQuery, tags=("reports",))
+def inspection_export_file():  # type: ignore[no-untyped-def]
+    from server.reports.inspection import export_bytes, inspection_export
+
+    query = _parse_query(InspectionQuery)
+    site_ids, site, period = _scope(query)
+    if site is None or len(site_ids) != 1:
+        raise errors.ValidationFailed(fields={"site_id": errors.N_("name one site")})
+    document = inspection_export(db_session(), site, period, runtime().clock.now())
+    stem = f"thanh-tra-{site.code}-{period.start.isoformat()}-{period.end.isoformat()}"
+    return Response(export_bytes(document), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.json"'})

@@ -94,6 +94,9 @@ class IssueTicketBody(Strict):
     service_id: Id
     priority: str | None = Field(default=None, max_length=32)
     language: Literal["vi", "en"] = "vi"
+    # The kiosk's optional "đến lần thứ mấy" answer: 1, 2, or 3 (three or more); kept only where the
+    # site asks the question.
+    visit: Annotated[Whole, Field(ge=1, le=3)] | None = None
 
 
 class TransferBody(Strict):
@@ -151,7 +154,7 @@ class ServiceRow(Answer):
 class LoginUser(Answer):
     id: int
     username: str
-    role: Literal["admin", "supervisor", "clerk", "inspector"]
+    role: Literal["admin", "supervisor", "clerk", "inspector", "leader"]
 
 
 class LoginAnswer(Answer):

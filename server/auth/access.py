@@ -23,9 +23,8 @@ logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., object])
 
-STAFF_ROLES = ("admin", "supervisor", "clerk", "inspector")
-# Roles that exist only at the central (province) server; "staff" does not include them.
-CENTRAL_ONLY_ROLES = ("leader",)
+# `leader`: at a site the head of the centre (the leader's board); at the central the province leader.
+STAFF_ROLES = ("admin", "supervisor", "clerk", "inspector", "leader")
 DEVICE_KINDS = ("kiosk", "display", "rating_terminal", "bridge")
 ACCESS_ATTRIBUTE = "_hangcho_access"
 PUBLIC = "public"
@@ -39,7 +38,7 @@ def allow(*principals: str) -> Callable[[F], F]:
             expanded.update(STAFF_ROLES)
         elif principal == "device":
             expanded.update(f"device:{kind}" for kind in DEVICE_KINDS)
-        elif principal in STAFF_ROLES or principal in CENTRAL_ONLY_ROLES or principal == PUBLIC or principal.startswith("device:"):
+        elif principal in STAFF_ROLES or principal == PUBLIC or principal.startswith("device:"):
             expanded.add(principal)
         else:
             raise ValueError(f"unknown principal {principal!r}")

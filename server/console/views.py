@@ -12,7 +12,8 @@ from flask import Blueprint, render_template
 
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
-from server.models import Staff
+from server.models import Site, Staff
+from server.queue.site_settings import site_settings
 from server.runtime import db_session
 
 blueprint = Blueprint(
@@ -110,6 +111,32 @@ def _page_strings() -> dict[str, str]:
         "shortcut_hint": N_("Keyboard: F1–F8 or the letter shown on each button."),
         "confirm_close": N_("Close this counter now?"),
         "taken_elsewhere": N_("Another clerk or counter has already acted on this ticket."),
+        "dossier_label": N_("Dossier code (type or scan, then Enter)"),
+        "dossier_save": N_("Record the dossier"),
+        "outcome_received": N_("Received"),
+        "outcome_returned": N_("Returned for more papers"),
+        "outcome_result": N_("Result handed over"),
+        "outcome_guidance": N_("Guidance only"),
+        "outcome_legend": N_("Outcome of the visit"),
+        "missing_title": N_("Papers to bring"),
+        "missing_needed": N_("Choose the missing papers, then press Enter."),
+        "dossier_saved": N_("Dossier {code}: {outcome}."),
+        "dossier_repeat": N_("Visit no. {n} for this dossier."),
+        "dossier_breach": N_("A paper not asked for the first time: the one-time complete guidance rule is broken."),
+        "dossier_attached_label": N_("Dossier"),
+        "key_phone": N_("Phone number (optional, kept only as a code)"),
+        "key_citizen_id": N_("Citizen ID number (optional, kept only as a code)"),
+        "my_week": N_("My weeks"),
+        "trend_title": N_("My service, week by week"),
+        "trend_note": N_("Your own figures for the last four complete weeks, beside the site's median clerk. Satisfaction is shown only from {min} ratings in a week; never a single citizen's rating."),
+        "trend_week": N_("Week"),
+        "trend_served": N_("Served"),
+        "trend_service": N_("Typical service time"),
+        "trend_satisfied": N_("Satisfied"),
+        "trend_reasons": N_("Most given reasons"),
+        "trend_site": N_("site: {value}"),
+        "trend_not_enough": N_("fewer than {min} ratings"),
+        "trend_none": N_("–"),
     }
 
 
@@ -119,6 +146,9 @@ def console():  # type: ignore[no-untyped-def]
     """The console page; its script finds the clerk's counter (or lets them choose one)."""
     actor = require_actor()
     staff = db_session().get(Staff, actor.id)
+    site = db_session().get(Site, actor.site_id) if actor.site_id is not None else None
+    dossier_settings = site_settings(site.settings if site else None).dossiers
+    missing_items = [item.model_dump() for item in dossier_settings.missing_items]
     user: dict[str, Any] = {
         "id": actor.id,
         "role": actor.role,
@@ -134,4 +164,6 @@ def console():  # type: ignore[no-untyped-def]
         # The socket needs the token: the log-in page keeps it in sessionStorage; a console opened
         # later in a new tab with only the session cookie gets it from the session here.
         staff_token=presented_credential(),
+        missing_items=missing_items,
+        citizen_key=dossier_settings.citizen_key,
     )

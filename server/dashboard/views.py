@@ -3,6 +3,7 @@ events), reports through GET /api/v1/reports/summary; strings for the scripts co
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
+from sqlalchemy import select
 
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
@@ -94,6 +95,7 @@ BOARD_MESSAGES = {
     "comment_no_counter": N_("No counter"),
     "comment_score": N_("%(score)s/5 · %(label)s"),
     "comments_failed": N_("The comments could not be loaded: %(message)s"),
+    "flagged_today": N_("%(count)s flagged · without them %(average)s"),
 }
 
 REPORT_MESSAGES = {
@@ -134,8 +136,84 @@ def reports():  # type: ignore[no-untyped-def]
     return render_template("dashboard/reports.html", messages=REPORT_MESSAGES, page="reports", **_template_context())
 
 
+OUTCOME_NAMES = {"received": N_("Received"), "returned": N_("Returned for more papers"),
+                 "result": N_("Result handed over"), "guidance": N_("Guidance only")}
+
+
+@blueprint.get("/dossiers")
+@allow("staff")
+def dossier_page():  # type: ignore[no-untyped-def]
+    """A dossier's custody trail: its visits in order with field, counter, clerk and outcome (any staff
+    member; a clerk finds where a citizen's papers went). Rendered on the server: no script needed."""
+    from flask import request
+
+    from server import errors
+    from server.models import Service, Site
+    from server.queue.dossiers import dossier_trail
+    from server.queue.site_settings import site_settings
+    from server.runtime import db_session
+
+    actor = require_actor()
+    session = db_session()
+    site_id = actor.site_id or session.scalar(select(Site.id).order_by(Site.id).limit(1))
+    code = (request.args.get("code") or "").strip()[:64]
+    trail, not_found = None, False
+    if code and site_id is not None:
+        try:
+            trail = dossier_trail(session, site_id, code)
+        except errors.DossierNotFound:
+            not_found = True
+    site = session.get(Site, site_id) if site_id is not None else None
+    if trail is not None:
+        from zoneinfo import ZoneInfo
+        import datetime as dt
+
+        zone = ZoneInfo(site.timezone if site else "Asia/Ho_Chi_Minh")
+        for visit in trail["visits"]:
+            visit["at_local"] = dt.datetime.fromisoformat(visit["at"]).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    services = {service.id: service for service in session.scalars(select(Service).where(Service.site_id == site_id))}
+    papers = {item.code: item for item in site_settings(site.settings if site else None).dossiers.missing_items}
+    return render_template("dashboard/dossier.html", page="dossiers", code=code, trail=trail, not_found=not_found,
+                           services=services, papers=papers, outcome_names=OUTCOME_NAMES, **_template_context())
+
+
+LEADER_MESSAGES = {
+    "kind_satisfaction_low": N_("Satisfaction below target"),
+    "kind_wait_p90_high": N_("Waiting time (P90) above target"),
+    "kind_repeat_rate_high": N_("Repeat visits above target"),
+    "kind_rating_flags": N_("Ratings flagged as doubtful"),
+    "kind_alerts_open": N_("Alerts left open"),
+    "kind_response_rate_low": N_("Too few citizens rate"),
+    "week_of": N_("Week %(start)s – %(end)s"),
+    "figure_target": N_("%(figure)s (target %(target)s)"),
+    "needs_action": N_("Action needed"),
+    "overdue": N_("Overdue since %(date)s"),
+    "in_progress": N_("Action due %(date)s"),
+    "cleared": N_("Cleared"),
+    "action_label": N_("What will be done"),
+    "due_label": N_("Due date"),
+    "save_action": N_("Record the action"),
+    "note_label": N_("Note on what was done (required to clear)"),
+    "clear": N_("Clear this item"),
+    "action_by": N_("Action by %(name)s: %(action)s"),
+    "cleared_by": N_("Cleared by %(name)s: %(note)s"),
+    "no_items": N_("No red items in the recent weeks."),
+    "review_now": N_("Review last week now"),
+    "summary": N_("%(open)s red item(s) open, %(overdue)s overdue"),
+    "failed": N_("Not saved: %(message)s"),
+    "saved": N_("Saved."),
+}
+
+
+@blueprint.get("/leader")
+@allow("leader", "supervisor", "admin", "inspector")
+def leader_page():  # type: ignore[no-untyped-def]
+    """The leader's board: red items of each week and what the head of the centre did about them."""
+    return render_template("dashboard/leader.html", messages=LEADER_MESSAGES, page="leader", **_template_context())
+
+
 @blueprint.get("/token")
-@allow(*READERS)
+@allow(*READERS, "leader")
 def live_token():  # type: ignore[no-untyped-def]
     """The staff token of this browser's log-in, for the Socket.IO connection (a tab opened without
     going through /login has the session cookie but nothing in sessionStorage)."""

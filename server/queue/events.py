@@ -32,6 +32,11 @@ PRINT_JOB = "print_job"
 PRINT_RESULT = "print_result"
 NOTICE_CHANGED = "notice_changed"
 SETTINGS_CHANGED = "settings_changed"
+DOSSIER_ATTACHED = "dossier_attached"
+CITIZEN_KEYS_FORGOTTEN = "citizen_keys_forgotten"
+LEADER_ITEMS_RAISED = "leader_items_raised"
+LEADER_ACTION_RECORDED = "leader_action_recorded"
+LEADER_ITEM_CLEARED = "leader_item_cleared"
 SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboard only) took a seq
 
 # Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,

@@ -68,6 +68,7 @@ def ticket_view(ticket: Ticket, counter_number: int | None = None) -> dict[str, 
         "call_count": ticket.call_count,
         "transfer_count": ticket.transfer_count,
         "transfer_note": ticket.transfer_note,
+        "dossier_code": ticket.dossier_code or None,
     }
 
 
@@ -464,6 +465,9 @@ def kiosk_snapshot(session: Session, site_id: int, clock: Clock, issuing: Issuin
     if kiosk is not None:
         # The kiosk's own settings (printer present, how long the confirmation stays, …), see docs/kiosk.md.
         snapshot["kiosk"] = {"id": kiosk.id, "name": kiosk.name, "settings": kiosk_settings(kiosk.settings).model_dump()}
+    site = session.get(Site, site_id)
+    # The optional "đến lần thứ mấy" question (docs/dossiers.md), off unless the site turns it on.
+    snapshot["ask_visit"] = site_settings(site.settings if site else None).dossiers.ask_visit_at_kiosk
     snapshot["priority_categories"] = [
         {"code": p.code, "name": p.name, "name_en": p.name_en, "level": p.level}
         for p in session.scalars(

@@ -10,6 +10,8 @@ verbs, each a single call into the concern module that owns it:
 | devices and alerts | devices.py, alerts.py | report_device_status, raise_overdue_device_alerts, acknowledge_alert, raise_alert, settle_alerts |
 | the business day | day.py | issuing_state, expire_previous_days |
 | announcements | announcements.py | record_setting_change |
+| dossiers | dossiers.py | attach_dossier |
+| the leader's board | leadership.py | review_week, record_leader_action, clear_leader_item |
 
 All of them share one UnitOfWork (unit_of_work.py): the session, the clock, the event log with its seq
 and hash chain, the commit and the publishing after it.
@@ -21,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server.models import Alert, Counter, PrintJob, Rating, Site, Ticket
+from server.models import Alert, Counter, DossierVisit, LeaderItem, PrintJob, Rating, Site, Ticket
 from server.queue import queries
 from server.queue.actors import Actor
 from server.queue.alerts import Alerts
@@ -30,6 +32,8 @@ from server.queue.clock import Clock
 from server.queue.counters import Counters
 from server.queue.day import Day, forget_calendars
 from server.queue.devices import Devices
+from server.queue.dossiers import Dossiers
+from server.queue.leadership import Leadership
 from server.queue.printing import Printing
 from server.queue.ratings import RatingRequest, Ratings
 from server.queue.rules import IssuingState
@@ -53,6 +57,8 @@ class QueueService:
         self.alerts = Alerts(self.uow)
         self.day = Day(self.uow)
         self.announcements = Announcements(self.uow)
+        self.dossiers = Dossiers(self.uow)
+        self.leadership = Leadership(self.uow)
 
     @property
     def session(self) -> Session:
@@ -76,8 +82,8 @@ class QueueService:
 
     # ------------------------------------------------------------------ tickets
     def issue_ticket(self, service_id: int, actor: Actor, priority_code: str | None = None, language: str = "vi",
-                     idempotency_key: str | None = None) -> IssuedTicket:
-        return self.tickets.issue(service_id, actor, priority_code, language, idempotency_key)
+                     idempotency_key: str | None = None, declared_visit: int | None = None) -> IssuedTicket:
+        return self.tickets.issue(service_id, actor, priority_code, language, idempotency_key, declared_visit)
 
     def call_next(self, counter_id: int, actor: Actor, idempotency_key: str | None = None) -> Ticket:
         return self.tickets.call_next(counter_id, actor, idempotency_key)
@@ -120,6 +126,24 @@ class QueueService:
 
     def resume_counter(self, counter_id: int, actor: Actor) -> Counter:
         return self.counters.resume(counter_id, actor)
+
+    # ------------------------------------------------------------------ dossiers
+    def attach_dossier(self, ticket_id: int, actor: Actor, code: str, outcome: str,
+                       missing: tuple[str, ...] | list[str] = (), citizen_key_hash: str | None = None) -> DossierVisit:
+        return self.dossiers.attach(ticket_id, actor, code, outcome, missing, citizen_key_hash)
+
+    def forget_expired_citizen_keys(self, site_id: int) -> int:
+        return self.dossiers.forget_expired_citizen_keys(site_id)
+
+    # ------------------------------------------------------------------ the leader's board
+    def review_week(self, site_id: int, week_start: dt.date) -> list[LeaderItem]:
+        return self.leadership.review_week(site_id, week_start)
+
+    def record_leader_action(self, item_id: int, actor: Actor, action: str, due: dt.date) -> LeaderItem:
+        return self.leadership.record_action(item_id, actor, action, due)
+
+    def clear_leader_item(self, item_id: int, actor: Actor, note: str) -> LeaderItem:
+        return self.leadership.clear_item(item_id, actor, note)
 
     # ------------------------------------------------------------------ ratings
     def rate(self, request: RatingRequest, actor: Actor, idempotency_key: str | None = None) -> Rating:

@@ -82,6 +82,82 @@ class AlertSettings(BaseModel):
     device_grace_s: int = Field(default=90, ge=10, le=3600)
 
 
+class MissingItem(BaseModel):
+    """A paper a citizen may be asked to bring back (trả bổ sung), chosen from the site's list."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str = Field(min_length=1, max_length=32)
+    label: str = Field(min_length=1, max_length=120)
+    label_en: str = ""
+
+
+DEFAULT_MISSING_ITEMS = [
+    MissingItem(code="don", label="Đơn, tờ khai theo mẫu", label_en="Application form"),
+    MissingItem(code="cccd", label="Bản sao giấy tờ tùy thân", label_en="Copy of identity papers"),
+    MissingItem(code="xac_nhan", label="Giấy xác nhận của cơ quan có thẩm quyền", label_en="Certificate from the competent authority"),
+    MissingItem(code="ban_ve", label="Bản vẽ, sơ đồ", label_en="Drawings or plans"),
+    MissingItem(code="uy_quyen", label="Giấy ủy quyền", label_en="Power of attorney"),
+    MissingItem(code="le_phi", label="Chứng từ nộp phí, lệ phí", label_en="Proof of fee payment"),
+    MissingItem(code="khac", label="Giấy tờ khác", label_en="Other papers"),
+]
+
+
+class DossierSettings(BaseModel):
+    """Dossiers and repeat visits (docs/dossiers.md)."""
+
+    model_config = ConfigDict(frozen=True)
+    # Papers a clerk may name when returning a dossier for more papers.
+    missing_items: list[MissingItem] = Field(default_factory=lambda: list(DEFAULT_MISSING_ITEMS), max_length=60)
+    # A visit is a repeat when its dossier code was seen at the site within this many days before.
+    repeat_window_days: int = Field(default=90, ge=1, le=730)
+    # The kiosk asks "Ông/bà đến lần thứ mấy cho việc này?" (off by default).
+    ask_visit_at_kiosk: bool = False
+    # A phone number or citizen ID typed at the console as a repeat-visit key (off by default); kept only
+    # as HMAC-SHA256 with the centre's secret, never in clear, never exported, deleted after
+    # key_retention_days (the personal-data law, 2025).
+    citizen_key: Literal["off", "phone", "citizen_id"] = "off"
+    key_retention_days: int = Field(default=90, ge=1, le=730)
+
+
+class RatingFlagSettings(BaseModel):
+    """Thresholds of the rating flags (server/queue/rating_flags.py); docs/ratings.md says why each."""
+
+    model_config = ConfigDict(frozen=True)
+    # A terminal or keypad giving more than `burst_count` ratings within `burst_window_s` seconds.
+    burst_count: int = Field(default=3, ge=2, le=100)
+    burst_window_s: int = Field(default=60, ge=5, le=3600)
+    # A rating given less than this many seconds after the ticket's (last) call.
+    too_soon_s: int = Field(default=20, ge=1, le=600)
+    # A clerk whose response rate or average score is this far from the site's median at the same hours.
+    outlier_min_ratings: int = Field(default=10, ge=1, le=1000)
+    outlier_score_gap: float = Field(default=1.0, ge=0.1, le=4.0)
+    outlier_response_gap: float = Field(default=0.4, ge=0.05, le=1.0)
+
+
+class ClerkTrendSettings(BaseModel):
+    """The clerk's own weekly summary on the console (server/reports/clerk_trend.py)."""
+
+    model_config = ConfigDict(frozen=True)
+    # Satisfaction and reasons are shown for a week only from this many ratings of the clerk.
+    min_ratings: int = Field(default=20, ge=5, le=1000)
+
+
+class LeaderBoardSettings(BaseModel):
+    """Targets of the leader's board (server/queue/leadership.py, docs/leader-board.md): a week's figure
+    past its target is a red item the head of the centre must answer."""
+
+    model_config = ConfigDict(frozen=True)
+    satisfaction_target: float = Field(default=0.8, ge=0, le=1)  # share "rất hài lòng" + "hài lòng"
+    wait_p90_target_s: int = Field(default=1800, ge=60, le=86400)
+    repeat_rate_target: float = Field(default=0.2, ge=0, le=1)
+    response_rate_target: float = Field(default=0.3, ge=0, le=1)
+    # Below these a share is too uncertain to be red: a week needs this many ratings / known visits /
+    # served citizens.
+    min_ratings: int = Field(default=20, ge=1, le=10000)
+    min_visits: int = Field(default=20, ge=1, le=10000)
+    min_served: int = Field(default=50, ge=1, le=100000)
+
+
 class SiteSettings(BaseModel):
     """Everything a site's administrator tunes without touching code."""
 
@@ -96,6 +172,10 @@ class SiteSettings(BaseModel):
     guidance: str = "Vui lòng chờ đến lượt và theo dõi màn hình, loa gọi số."
     paper_width_mm: Literal[58, 80] = 80
     recent_calls: int = Field(default=8, ge=1, le=30)
+    dossiers: DossierSettings = Field(default_factory=DossierSettings)
+    rating_flags: RatingFlagSettings = Field(default_factory=RatingFlagSettings)
+    clerk_trend: ClerkTrendSettings = Field(default_factory=ClerkTrendSettings)
+    leader_board: LeaderBoardSettings = Field(default_factory=LeaderBoardSettings)
 
     @field_validator("cutoff", mode="before")
     @classmethod

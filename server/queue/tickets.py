@@ -64,8 +64,10 @@ class Tickets(Concern):
 
     @verb
     def issue(self, service_id: int, actor: Actor, priority_code: str | None = None, language: str = "vi",
-              idempotency_key: str | None = None) -> IssuedTicket:
-        """Give the citizen the next free number of a field; queue a print job for a kiosk's printer."""
+              idempotency_key: str | None = None, declared_visit: int | None = None) -> IssuedTicket:
+        """Give the citizen the next free number of a field; queue a print job for a kiosk's printer.
+        `declared_visit` (1, 2, 3 = three or more) is the kiosk's optional "đến lần thứ mấy" answer,
+        kept only where the site asks the question (docs/dossiers.md)."""
         self.uow.actor = actor
         service = self.session.get(Service, service_id)
         if service is None or (actor.site_id is not None and service.site_id != actor.site_id):
@@ -105,6 +107,8 @@ class Tickets(Concern):
             issued_by_staff_id=actor.id if actor.kind == "staff" else None,
             public_token=secrets.token_urlsafe(18),
             language=language if language in ("vi", "en") else "vi",
+            declared_visit=(declared_visit if declared_visit in (1, 2, 3)
+                            and site_settings(site.settings).dossiers.ask_visit_at_kiosk else None),
         )
         self.session.add(ticket)
         self.session.flush()
@@ -113,6 +117,7 @@ class Tickets(Concern):
             ev.TICKET_ISSUED,
             site.id,
             {**self.payload(ticket), "priority": category.code if category else None,
+             **({"declared_visit": ticket.declared_visit} if ticket.declared_visit else {}),
              **self._queue_view(site.id, day, [service.id])},
             ev.ticket_event_rooms(site.id, ticket.id, None),
             ticket_id=ticket.id,

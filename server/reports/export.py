@@ -44,6 +44,15 @@ COLUMNS: list[tuple[str, str, Callable[[dict[str, Any]], Any]]] = [
     ("hai_long", N_("Official: Satisfied"), lambda r: r["official"]["hai_long"]),
     ("khong_hai_long", N_("Official: Not satisfied"), lambda r: r["official"]["khong_hai_long"]),
     ("satisfaction_rate", N_("Satisfied (%)"), lambda r: _percent(r["satisfaction_rate"])),
+    ("flagged_ratings", N_("Flagged ratings"), lambda r: r["flagged_ratings"]),
+    ("score_avg_unflagged", N_("Average score without flagged ratings"), lambda r: r["score_avg_unflagged"]),
+    ("satisfaction_rate_unflagged", N_("Satisfied without flagged ratings (%)"),
+     lambda r: _percent(r["satisfaction_rate_unflagged"])),
+    ("repeat_visits", N_("Repeat visits"), lambda r: r["repeat_visits"]),
+    ("repeat_visit_rate", N_("Repeat visits (% of known visits)"), lambda r: _percent(r["repeat_visit_rate"])),
+    ("returned", N_("Returned for more papers"), lambda r: r["returned"]),
+    ("returned_rate", N_("Returned for more papers (% of dossier visits)"), lambda r: _percent(r["returned_rate"])),
+    ("guidance_breaches", N_("Papers not asked the first time"), lambda r: r["guidance_breaches"]),
 ]
 REASONS_HEADER = N_("Reasons given for low ratings")
 COMMENT_HEADERS = (N_("Time"), N_("Ticket"), N_("Field"), N_("Counter"), N_("Clerk"), N_("Score (1–5)"),

@@ -17,7 +17,8 @@ from sqlalchemy import Float, String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.models import Counter, Event, Rating, Service, Site, Staff, Ticket, TicketStatus
+from server.models import (Counter, DossierOutcome, DossierVisit, Event, Rating, Service, Site, Staff, Ticket,
+                           TicketStatus)
 from server.queue import events as ev
 from server.reports.periods import Period
 
@@ -66,6 +67,16 @@ class Figures:
     wait_p90_s: float | None = None
     service_p50_s: float | None = None
     service_p90_s: float | None = None
+    # Dossiers and repeat visits (docs/dossiers.md): visits whose count is known (a dossier code, or the
+    # kiosk's "đến lần thứ mấy" answer), how many of them were repeats, dossier outcomes.
+    visits_known: int = 0
+    repeat_visits: int = 0
+    dossier_visits: int = 0
+    returned: int = 0
+    guidance_breaches: int = 0
+    # Ratings carrying a flag (server/reports/rating_flags.py), by score: shown beside the figures, never
+    # taken out of them; the *_unflagged figures leave them out.
+    flagged_scores: dict[int, int] = field(default_factory=lambda: {score: 0 for score in range(1, 6)})
 
     def add(self, other: "Figures") -> None:
         self.issued += other.issued
@@ -77,6 +88,13 @@ class Figures:
         for score, count in other.scores.items():
             self.scores[score] += count
         self.low_reasons.update(other.low_reasons)
+        self.visits_known += other.visits_known
+        self.repeat_visits += other.repeat_visits
+        self.dossier_visits += other.dossier_visits
+        self.returned += other.returned
+        self.guidance_breaches += other.guidance_breaches
+        for score, count in other.flagged_scores.items():
+            self.flagged_scores[score] += count
 
     def as_row(self) -> dict[str, Any]:
         official = {key: 0 for key in OFFICIAL_KEYS}
@@ -99,6 +117,26 @@ class Figures:
             "official": official,
             "satisfaction_rate": round(satisfied / self.ratings, 4) if self.ratings else None,
             "low_reasons": dict(sorted(self.low_reasons.items(), key=lambda item: (-item[1], item[0]))),
+            "visits_known": self.visits_known,
+            "repeat_visits": self.repeat_visits,
+            "repeat_visit_rate": round(self.repeat_visits / self.visits_known, 4) if self.visits_known else None,
+            "dossier_visits": self.dossier_visits,
+            "returned": self.returned,
+            "returned_rate": round(self.returned / self.dossier_visits, 4) if self.dossier_visits else None,
+            "guidance_breaches": self.guidance_breaches,
+            **self._unflagged(),
+        }
+
+    def _unflagged(self) -> dict[str, Any]:
+        flagged = sum(self.flagged_scores.values())
+        kept = {score: self.scores[score] - self.flagged_scores[score] for score in range(1, 6)}
+        count = sum(kept.values())
+        satisfied = kept[5] + kept[4]
+        return {
+            "flagged_ratings": flagged,
+            "ratings_unflagged": count,
+            "score_avg_unflagged": round(sum(score * n for score, n in kept.items()) / count, 2) if count else None,
+            "satisfaction_rate_unflagged": round(satisfied / count, 4) if count else None,
         }
 
 
@@ -219,7 +257,46 @@ def _aggregate(session: Session, scope: ReportScope) -> dict[Any, Figures]:
         figures.setdefault(group_key, Figures()).low_reasons.update(reasons)
     for group_key, count in _transfers(session, scope).items():
         figures.setdefault(group_key, Figures()).transferred += count
+    _visits(session, scope, key, figures)
+    _flagged(session, scope, key, figures)
     return figures
+
+
+def _flagged(session: Session, scope: ReportScope, key: Any, figures: dict[Any, Figures]) -> None:
+    """The scores of the period's flagged ratings per group (each rating once, whatever its flags)."""
+    from server.reports.rating_flags import rating_flags
+
+    flagged = sorted(rating_flags(session, scope.site_ids, scope.period).flagged_ids)
+    for start in range(0, len(flagged), 500):
+        statement = (select(key, Rating.score).select_from(Ticket).join(Rating, Rating.ticket_id == Ticket.id)
+                     .where(Rating.id.in_(flagged[start:start + 500])))
+        for group_key, score in session.execute(statement):
+            figures.setdefault(group_key, Figures()).flagged_scores[int(score)] += 1
+
+
+def _visits(session: Session, scope: ReportScope, key: Any, figures: dict[Any, Figures]) -> None:
+    """Repeat visits and dossier outcomes per group, from the tickets that have a dossier or a kiosk
+    answer. A visit is a repeat when its dossier code was seen within the window, or the citizen said at
+    the kiosk that this is the 2nd or a later visit."""
+    repeat = (DossierVisit.repeat.is_(True)) | (Ticket.declared_visit >= 2)
+    statement = (
+        select(
+            key,
+            func.count(Ticket.id),
+            func.count(case((repeat, 1))),
+            func.count(DossierVisit.id),
+            func.count(case((DossierVisit.outcome == DossierOutcome.RETURNED, 1))),
+            func.count(case((DossierVisit.breach.is_(True), 1))),
+        )
+        .select_from(Ticket)
+        .outerjoin(DossierVisit, DossierVisit.ticket_id == Ticket.id)
+        .where(*_ticket_filter(scope), DossierVisit.id.is_not(None) | Ticket.declared_visit.is_not(None))
+        .group_by(key)
+    )
+    for group_key, known, repeats, dossiers, returned, breaches in session.execute(statement):
+        group = figures.setdefault(group_key, Figures())
+        group.visits_known, group.repeat_visits = int(known), int(repeats)
+        group.dossier_visits, group.returned, group.guidance_breaches = int(dossiers), int(returned), int(breaches)
 
 
 def _rating_reasons(session: Session, scope: ReportScope, key: Any) -> Iterable[tuple[Any, list[str]]]:

@@ -30,6 +30,7 @@ from server.models import (
     Alert,
     Counter,
     CounterStatus,
+    DossierVisit,
     Event,
     PrintJob,
     PrintJobStatus,
@@ -54,6 +55,7 @@ SITE = 1
 KIOSK = Actor(kind="device", id=1, site_id=SITE, role="kiosk")
 BRIDGE = Actor(kind="device", id=7, site_id=SITE, role="bridge")
 SUPERVISOR = Actor(kind="staff", id=5, site_id=SITE, role="supervisor")
+LEADER = Actor(kind="staff", id=8, site_id=SITE, role="leader")  # lanhdao in the demo
 ADMIN_ID = 6
 COUNTERS = (1, 2, 3, 4)
 PRIORITIES = (None, None, None, "nguoi_cao_tuoi", "nguoi_khuyet_tat")
@@ -228,8 +230,9 @@ class CoreMachine(RuleBasedStateMachine):
             self.issue(service, priority, False)
 
 
-    @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans())
-    def issue(self, service: int, priority: str | None, by_staff: bool) -> None:
+    @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans(),
+          visit=st.sampled_from([None, None, 1, 2, 3]))
+    def issue(self, service: int, priority: str | None, by_staff: bool, visit: int | None = None) -> None:
         service_id = self.services[service % len(self.services)]
         session = self.sessions()
         try:
@@ -237,7 +240,7 @@ class CoreMachine(RuleBasedStateMachine):
         finally:
             session.close()
         issued = self.attempt("issue", lambda queue: queue.issue_ticket(
-            service_id, SUPERVISOR if by_staff else KIOSK, priority_code=priority))
+            service_id, SUPERVISOR if by_staff else KIOSK, priority_code=priority, declared_visit=visit))
         if issued is not None:
             # Nothing is issued that nobody will serve.
             assert offered, f"a ticket was issued for field {service_id}, which no counter serves"
@@ -337,6 +340,97 @@ class CoreMachine(RuleBasedStateMachine):
         """A clerk's serial call keypad: the same verbs, once per press id (a repeated press is a replay)."""
         press_id = f"{counter}-{action}-{press}-{self.seq() // 7}"
         self.attempt("keypad_" + action, lambda queue: queue.counter_action(counter, action, BRIDGE, press_id))
+
+    @rule(pick=st.integers(0, 1000), code=st.sampled_from(["HS-1", "HS-2", "hs-1", "HS 3"]),
+          outcome=st.sampled_from(["received", "returned", "returned", "result", "guidance"]),
+          missing=st.lists(st.sampled_from(["don", "cccd", "ban_ve"]), min_size=1, max_size=3),
+          who=st.sampled_from(["holder", "holder", "supervisor", "other_clerk"]),
+          sloppy=st.sampled_from([None, None, None, "any_ticket", "bad_code", "bad_outcome", "bad_missing"]))
+    def attach_dossier(self, pick: int, code: str, outcome: str, missing: list[str], who: str, sloppy: str | None) -> None:
+        """A dossier code and outcome attached to a visit: only to the ticket being served at a counter, by
+        its clerk or a supervisor, with missing papers from the site's list only when returned; the rest is
+        refused and writes nothing."""
+        missing = missing if outcome == "returned" else []
+        code, outcome, missing = {"bad_code": ("HS-1<", outcome, missing), "bad_outcome": (code, "lost", missing),
+                                  "bad_missing": (code, outcome, missing + ["khong_co"])}.get(sloppy or "", (code, outcome, missing))
+        ticket_id = (self.active_ticket(pick) if sloppy == "any_ticket"
+                     else self.active_ticket(pick, TicketStatus.CALLED, TicketStatus.SERVING))
+        if ticket_id is None:
+            return
+        counter_id = self.read(select(Ticket.counter_id).where(Ticket.id == ticket_id))[0][0] or 1
+        actor = {"holder": clerk(counter_id), "supervisor": SUPERVISOR,
+                 "other_clerk": clerk(COUNTERS[counter_id % 4])}[who]
+        self.attempt("attach_dossier", lambda queue: queue.attach_dossier(ticket_id, actor, code, outcome, missing))
+
+    @rule(counter=st.sampled_from(COUNTERS), code=st.sampled_from(["HS-1", "HS-2"]),
+          outcome=st.sampled_from(["received", "returned", "result"]),
+          missing=st.lists(st.sampled_from(["don", "cccd", "ban_ve"]), min_size=1, max_size=2), then_finish=st.booleans())
+    def serve_a_dossier(self, counter: int, code: str, outcome: str, missing: list[str], then_finish: bool) -> None:
+        """The everyday sequence of a dossier desk: call, attach the dossier and its outcome (with the
+        hashed phone number of one of two citizens), finish."""
+        from server.queue.dossiers import citizen_key_hash
+
+        called = self.attempt("call_next", lambda queue: queue.call_next(counter, clerk(counter)))
+        if called is None:
+            return
+        key = citizen_key_hash(b"model-secret", SITE, "phone", "0912345678" if code == "HS-1" else "0987654321")
+        self.attempt("attach_dossier", lambda queue: queue.attach_dossier(
+            called.id, clerk(counter), code, outcome, missing if outcome == "returned" else [], key))
+        if then_finish:
+            self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
+
+    # ------------------------------------------------------------------ the leader's board
+
+    @rule(step=st.sampled_from(["review", "act", "clear", "act_as_supervisor"]), pick=st.integers(0, 100),
+          weeks_back=st.sampled_from([0, 1, 1, 2]), wordy=st.booleans(), due_in=st.integers(-2, 10),
+          strictness=st.sampled_from(["strict", "strict", None]))
+    def leader_board(self, step: str, pick: int, weeks_back: int, wordy: bool, due_in: int, strictness: str | None) -> None:
+        """The head of the centre's week: a week reviewed (once), an action with a due date, an item cleared
+        with (or without) a note; a supervisor may not act."""
+        from server.models import LeaderItem
+        from server.queue.leadership import last_complete_week
+
+        text = "Bố trí thêm quầy và nhắc nhở cán bộ" if wordy else "ok"
+        if step == "review":
+            if strictness == "strict":
+                self.administer("leader_targets", lambda session: administration.update_site_settings(
+                    session, session.get(Site, SITE), {"leader_board": {"min_ratings": 1, "min_served": 1, "min_visits": 1,
+                                                                        "satisfaction_target": 1.0, "wait_p90_target_s": 60,
+                                                                        "response_rate_target": 1.0, "repeat_rate_target": 0.0}},
+                    self.clock.now(), by_staff_id=ADMIN_ID), "leader_board")
+            if weeks_back == 0:
+                # The week ends: local Monday 00:01 (Sunday 17:01 UTC), the leftovers expire, and the
+                # week just lived is reviewed.
+                now = self.clock.now()
+                monday = (now + dt.timedelta(hours=7)).date() + dt.timedelta(days=7 - (now + dt.timedelta(hours=7)).weekday())
+                self.clock.set(dt.datetime.combine(monday, dt.time(0, 1), tzinfo=dt.timezone.utc) - dt.timedelta(hours=7))
+                self.attempt("expire_previous_days", lambda queue: queue.expire_previous_days(SITE))
+            session = self.sessions()
+            try:
+                week = last_complete_week(session.get(Site, SITE), self.clock.now()) - dt.timedelta(weeks=max(0, weeks_back - 1))
+            finally:
+                session.close()
+            raised = self.attempt("review_week", lambda queue: queue.review_week(SITE, week)) or []
+            for item in raised[:2]:  # the head of the centre answers at once: an action, then a note
+                due = (self.clock.now() + dt.timedelta(days=max(due_in, 0), hours=7)).date()
+                self.attempt("leader_action", lambda queue: queue.record_leader_action(item.id, LEADER, text, due))
+                self.attempt("leader_clear", lambda queue: queue.clear_leader_item(item.id, LEADER, text))
+            return
+        items = [row[0] for row in self.read(select(LeaderItem.id).order_by(LeaderItem.id))]
+        if not items:
+            return
+        item_id = items[pick % len(items)]
+        due = (self.clock.now() + dt.timedelta(days=due_in, hours=7)).date()
+        actor = SUPERVISOR if step == "act_as_supervisor" else LEADER
+        if step in ("act", "act_as_supervisor"):
+            self.attempt("leader_action", lambda queue: queue.record_leader_action(item_id, actor, text, due))
+        else:
+            self.attempt("leader_clear", lambda queue: queue.clear_leader_item(item_id, actor, text))
+
+    @rule(pick=st.integers(0, 100), wordy=st.booleans(), due_in=st.integers(0, 10))
+    def a_week_ends_on_the_board(self, pick: int, wordy: bool, due_in: int) -> None:
+        """The week ends with strict targets; its red items are answered (the board's everyday sequence)."""
+        self.leader_board("review", pick, 0, wordy, due_in, "strict")
 
     # ------------------------------------------------------------------ counters
 
@@ -463,7 +557,11 @@ class CoreMachine(RuleBasedStateMachine):
             administration.update_site_settings(
                 session, session.get(Site, SITE),
                 {"max_priority_in_row": in_a_row, "field_order": field_order, "alerts": {"device_grace_s": grace},
-                 "rating": {"window_s": window}}, now, by_staff_id=ADMIN_ID)
+                 "rating": {"window_s": window},
+                 "dossiers": {"ask_visit_at_kiosk": flag, "repeat_window_days": 1 + size % 60,
+                              "citizen_key": "phone" if flag or pick % 2 else "off", "key_retention_days": 1 + pick},
+                 "rating_flags": {"burst_count": 2 + in_a_row, "burst_window_s": window, "too_soon_s": 1 + pick,
+                                  "outlier_min_ratings": 1 + pick % 3}}, now, by_staff_id=ADMIN_ID)
 
         changes = {"edit_field": edit_field, "share_numbers": share_numbers, "create_field": create_field, "edit_counter": edit_counter,
                    "edit_hours": edit_hours, "edit_settings": edit_settings}
@@ -490,6 +588,7 @@ class CoreMachine(RuleBasedStateMachine):
             midnight += dt.timedelta(days=1)
         self.clock.set(midnight + dt.timedelta(minutes=1))
         self.attempt("expire_previous_days", lambda queue: queue.expire_previous_days(SITE))
+        self.attempt("forget_citizen_keys", lambda queue: queue.forget_expired_citizen_keys(SITE))
 
     # ------------------------------------------------------------------ the promises
 
@@ -532,6 +631,11 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _counts_lists_and_hints_agree(session, clock)
         _ratings_are_one_per_served_ticket(session)
         _one_open_alert_per_situation(session)
+        _dossiers_only_on_visits_being_served(session)
+        _kiosk_answers_match_the_log(session)
+        _flags_only_read_ratings(session, clock)
+        _leader_items_answered_in_order(session)
+        _citizen_keys_only_as_codes(session)
     finally:
         session.close()
 
@@ -652,3 +756,91 @@ def _rollups_agree_with_the_tickets(session: Any) -> None:
 def _one_open_alert_per_situation(session: Any) -> None:
     keys = Tally(session.scalars(select(Alert.dedupe_key).where(Alert.resolved_at.is_(None))))
     assert all(count == 1 for count in keys.values()), f"an open situation raised twice: {keys}"
+
+
+def _dossiers_only_on_visits_being_served(session: Any) -> None:
+    """Replaying the log: each dossier_attached names a ticket then called or being served at that counter,
+    by that counter's clerk or a supervisor; one visit row per ticket, its repeat mark is its number."""
+    states: dict[int, TicketStatus] = {}
+    counters: dict[int, int | None] = {}
+    for event in session.scalars(select(Event).order_by(Event.seq)):
+        if event.type == ev.TICKET_ISSUED:
+            states[event.ticket_id] = TicketStatus.WAITING
+        elif event.type == ev.TICKETS_EXPIRED:
+            for ticket_id in event.payload["ticket_ids"]:
+                states[ticket_id] = TRANSITIONS[(states[ticket_id], Verb.EXPIRE)]
+        elif event.type in EVENT_VERBS:
+            states[event.ticket_id] = TRANSITIONS[(states[event.ticket_id], EVENT_VERBS[event.type])]
+            counters[event.ticket_id] = event.counter_id
+        elif event.type == ev.DOSSIER_ATTACHED:
+            assert states.get(event.ticket_id) in (TicketStatus.CALLED, TicketStatus.SERVING), \
+                f"seq {event.seq}: a dossier attached to ticket {event.ticket_id} while {states.get(event.ticket_id)}"
+            assert event.counter_id == counters.get(event.ticket_id), f"seq {event.seq}: dossier at another counter"
+            assert event.actor in ("staff:supervisor:5", f"staff:clerk:{event.counter_id}"), \
+                f"seq {event.seq}: {event.actor} attached a dossier at counter {event.counter_id}"
+    visits = list(session.scalars(select(DossierVisit)))
+    assert len({visit.ticket_id for visit in visits}) == len(visits), "two dossier rows for one visit"
+    for visit in visits:
+        assert visit.repeat == (visit.visit_number > 1) and visit.visit_number >= 1
+        assert visit.breach == bool(visit.new_missing)
+        assert session.get(Ticket, visit.ticket_id).dossier_code == visit.code
+        assert (visit.outcome.value == "returned") == bool(visit.missing), f"missing papers on a {visit.outcome.value} visit"
+
+
+def _kiosk_answers_match_the_log(session: Any) -> None:
+    """A kiosk's "đến lần thứ mấy" answer is 1–3, and recorded in the ticket's own issue event."""
+    issued = {event.ticket_id: event.payload.get("declared_visit")
+              for event in session.scalars(select(Event).where(Event.type == ev.TICKET_ISSUED))}
+    for ticket_id, declared in session.execute(select(Ticket.id, Ticket.declared_visit)):
+        assert declared in (None, 1, 2, 3)
+        assert issued.get(ticket_id) == declared, f"ticket {ticket_id}: answer {declared}, log {issued.get(ticket_id)}"
+
+
+def _flags_only_read_ratings(session: Any, clock: FixedClock) -> None:
+    """Flags (whatever the thresholds) name existing ratings with their evidence and change nothing: the
+    ratings are the same rows before and after reading them (the report's unflagged figures are checked in
+    tests/integration/ratings/test_rating_flags.py)."""
+    from server.reports.periods import Period
+    from server.reports.rating_flags import KINDS, rating_flags
+    before = session.execute(select(Rating.id, Rating.score).order_by(Rating.id)).all()
+    period = Period(START.date() - dt.timedelta(days=1), clock.now().date() + dt.timedelta(days=1))
+    flags = rating_flags(session, [SITE], period)
+    assert session.execute(select(Rating.id, Rating.score).order_by(Rating.id)).all() == before, "flags changed ratings"
+    ids = {row[0] for row in before}
+    for entry in flags.entries:
+        assert entry["rating_id"] in ids and entry["kind"] in KINDS and entry["evidence"], entry
+
+
+def _leader_items_answered_in_order(session: Any) -> None:
+    """One review per week; nothing cleared without an action and a note; every action and clearing in the
+    log, by the head of the centre, in that order."""
+    from server.models import LeaderItem, LeaderReview
+
+    weeks = session.scalars(select(LeaderReview.week_start)).all()
+    assert len(weeks) == len(set(weeks)), "a week reviewed twice"
+    logged: dict[int, list[str]] = {}
+    for event in session.scalars(select(Event).where(Event.type.in_(
+            [ev.LEADER_ACTION_RECORDED, ev.LEADER_ITEM_CLEARED])).order_by(Event.seq)):
+        assert event.actor == f"staff:leader:{LEADER.id}", f"seq {event.seq}: {event.actor} acted on the board"
+        logged.setdefault(event.payload["item_id"], []).append(event.type)
+    for item in session.scalars(select(LeaderItem)):
+        history = logged.get(item.id, [])
+        if item.cleared_at is not None:
+            assert item.action and len(item.cleared_note.strip()) >= 10, f"item {item.id} cleared without action or note"
+            assert history[-1] == ev.LEADER_ITEM_CLEARED and history.count(ev.LEADER_ITEM_CLEARED) == 1
+            assert ev.LEADER_ACTION_RECORDED in history[:-1]
+        else:
+            assert ev.LEADER_ITEM_CLEARED not in history
+        assert bool(item.action) == (ev.LEADER_ACTION_RECORDED in history)
+
+
+def _citizen_keys_only_as_codes(session: Any) -> None:
+    """A citizen's key is a 64-hex keyed hash, one per visit, and never in the event log."""
+    from server.models import CitizenKey
+
+    rows = session.scalars(select(CitizenKey)).all()
+    assert len({row.ticket_id for row in rows}) == len(rows)
+    if rows:
+        logged = " ".join(str(payload) for payload in session.scalars(select(Event.payload)))
+        for row in rows:
+            assert len(row.key_hash) == 64 and row.key_hash not in logged and "0912345678" not in logged

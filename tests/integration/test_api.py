@@ -11,14 +11,14 @@ from server.models import DailySequence, Event, Ticket
 from tests.conftest import DISPLAY, KIOSK, rating_terminal
 
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
-STAFF = ("admin", "supervisor", "clerk", "inspector")
+STAFF = ("admin", "supervisor", "clerk", "inspector", "leader")
 DEVICES = ("kiosk", "display", "rating_terminal", "bridge")
 
 
 @pytest.fixture
 def credentials(login) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
     """Headers for one caller of each principal."""
-    users = {"admin": "admin", "supervisor": "giamsat", "clerk": "canbo1", "inspector": "thanhtra"}
+    users = {"admin": "admin", "supervisor": "giamsat", "clerk": "canbo1", "inspector": "thanhtra", "leader": "lanhdao"}
     headers = {role: login(username) for role, username in users.items()}
     headers.update({"device:kiosk": KIOSK, "device:display": DISPLAY, "device:rating_terminal": rating_terminal(1),
                     "device:bridge": {"Authorization": "Bearer demo-bridge-1"}})

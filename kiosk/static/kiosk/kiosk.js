@@ -28,7 +28,9 @@
     categories: [],
     issuing: {open: false, reason: null, opens_at: null, closes_at: null},
     settings: Object.assign({}, config.defaults),
-    flow: "home",            // home | priority | busy | confirmation | problem
+    flow: "home",            // home | priority | visit | busy | confirmation | problem
+    askVisit: false,         // the site asks "đến lần thứ mấy" before issuing
+    visitServiceId: null,    // the field chosen, while the question is on screen
     nav: {group: null, page: 0, priority: null},
     request: null,           // the last POST /tickets: {key, serviceId, priority, language}
     current: null,           // the confirmed ticket on screen
@@ -97,6 +99,7 @@
     renderHeader();
     if (name === "home") renderHome();
     else if (name === "priority") renderCategories();
+    else if (name === "visit") renderVisit();
     else if (name === "confirmation") renderConfirmation();
     else if (name === "closed") renderClosed();
     else if (name === "problem") renderProblem();
@@ -323,8 +326,29 @@
       showProblem("refused", {message: t("not_served_text", {field: texts.name(service)})});
       return;
     }
+    if (state.askVisit) {
+      state.visitServiceId = serviceId;
+      state.flow = "visit";
+      armIdle();
+      render();
+      return;
+    }
     issue({key: KioskTexts.uuid(), serviceId, priority: state.nav.priority, language: texts.language});
   }
+
+  function renderVisit() {
+    const service = state.services.find((s) => s.id === state.visitServiceId);
+    $("visit-field").textContent = service ? texts.name(service) : "";
+  }
+
+  document.querySelectorAll(".k-visit-choice").forEach((button) => button.addEventListener("click", () => {
+    const serviceId = state.visitServiceId;
+    state.visitServiceId = null;
+    if (!serviceId) { goHome(); return; }
+    issue({key: KioskTexts.uuid(), serviceId, priority: state.nav.priority, language: texts.language,
+           visit: Number(button.dataset.visit)});
+  }));
+  $("visit-back").addEventListener("click", () => { state.visitServiceId = null; state.flow = "home"; render(); });
 
   async function issue(request) {
     if (!state.connected || !issuingOpenNow()) { render(); return; }
@@ -373,7 +397,9 @@
 
   /* POST /tickets, two attempts with the same Idempotency-Key; {ok, status (0 = no answer), data}. */
   async function postTicket(request) {
-    const body = JSON.stringify({service_id: request.serviceId, priority: request.priority || null, language: request.language});
+    const fields = {service_id: request.serviceId, priority: request.priority || null, language: request.language};
+    if (request.visit) fields.visit = request.visit;
+    const body = JSON.stringify(fields);
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), state.settings.request_timeout_s * 1000);
@@ -633,7 +659,7 @@
     setTimer("idle", state.settings.idle_reset_s * 1000, () => {
       const atStart = state.flow === "home" && state.nav.group === null && state.nav.page === 0 && !state.nav.priority
         && texts.language === homeLanguage;
-      if ((state.flow === "home" || state.flow === "priority" || state.flow === "problem") && !atStart) goHome();
+      if ((state.flow === "home" || state.flow === "priority" || state.flow === "visit" || state.flow === "problem") && !atStart) goHome();
     });
   }
 
@@ -677,6 +703,7 @@
     state.categories = snapshot.priority_categories || [];
     state.issuing = snapshot.issuing || {open: false, reason: null, opens_at: null, closes_at: null};
     state.settings = Object.assign({}, config.defaults, (snapshot.kiosk && snapshot.kiosk.settings) || {});
+    state.askVisit = Boolean(snapshot.ask_visit);
     armIssuingTimer();
     render();
   }

@@ -160,7 +160,7 @@
     return result;
   }
 
-  const roleOptions = ["clerk", "supervisor", "admin", "inspector"].map((role) => [role, t(`role_${role}`)]);
+  const roleOptions = ["clerk", "supervisor", "admin", "inspector", "leader"].map((role) => [role, t(`role_${role}`)]);
   const kindOptions = ["kiosk", "display", "rating_terminal", "bridge"].map((kind) => [kind, t(`kind_${kind}`)]);
   const weekdayOptions = [0, 1, 2, 3, 4, 5, 6].map((day) => [day, t(`weekday_${day}`)]);
 

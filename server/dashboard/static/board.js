@@ -44,6 +44,7 @@
     document.getElementById("site-line").textContent = snapshot.site ? `${snapshot.site.label} · ${snapshot.site.name}` : "";
     renderAll();
     loadComments();
+    loadFlags();
   }
 
   // ------------------------------------------------------------------ citizens' comments
@@ -66,6 +67,21 @@
       renderComments(answer.ok ? answer.data.comments : null, answer.ok ? "" : (answer.data && answer.data.message) || String(answer.status));
     });
     return commentsLoading;
+  }
+
+  /* Today's rating flags (read from the API, like the comments; a new rating reloads them): the ratings
+     figure is shown with and without the flagged ratings (docs/ratings.md). */
+  let flagsLoading = null;
+  let flagged = new Map();  // rating id → score
+  function loadFlags() {
+    if (flagsLoading) return flagsLoading;
+    flagsLoading = api("GET", `/ratings/flags?from=${localDate(0)}&to=${localDate(0)}`).then((answer) => {
+      flagsLoading = null;
+      if (!answer.ok) return;
+      flagged = new Map(answer.data.map((flag) => [flag.rating_id, flag.score]));
+      renderKpis();
+    });
+    return flagsLoading;
   }
 
   function renderComments(comments, problem) {
@@ -176,6 +192,7 @@
       state.today.ratings += 1;
       renderKpis(); updateCharts();
       loadComments();
+      loadFlags();
     },
     device_status(p) {
       const device = state.devices.get(p.device_id);
@@ -260,6 +277,14 @@
     const count = state.today.ratings;
     const sum = Object.entries(scores).reduce((total, [score, n]) => total + Number(score) * n, 0);
     document.getElementById("kpi-ratings").textContent = count ? `${number(count)} (${(sum / count).toFixed(1)})` : "0";
+    const flags = document.getElementById("kpi-ratings-flags");
+    if (flags) {
+      const flaggedSum = [...flagged.values()].reduce((total, score) => total + score, 0);
+      const kept = count - flagged.size;
+      flags.hidden = flagged.size === 0;
+      flags.textContent = flagged.size ? t("flagged_today", {count: number(flagged.size),
+        average: kept > 0 ? ((sum - flaggedSum) / kept).toFixed(1) : "–"}) : "";
+    }
   }
 
   function oldestWaiting(serviceId) {

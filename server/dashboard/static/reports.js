@@ -62,6 +62,11 @@
       element("td", {class: "num"}, number(row.official.hai_long)),
       element("td", {class: "num"}, number(row.official.khong_hai_long)),
       element("td", {class: "num"}, percent(row.satisfaction_rate)),
+      element("td", {class: "num" + (row.flagged_ratings ? " has-flags" : "")}, number(row.flagged_ratings)),
+      element("td", {class: "num"}, percent(row.satisfaction_rate_unflagged)),
+      element("td", {class: "num"}, number(row.repeat_visits)),
+      element("td", {class: "num"}, percent(row.repeat_visit_rate)),
+      element("td", {class: "num"}, number(row.returned)),
     ];
   }
 

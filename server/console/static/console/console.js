@@ -339,7 +339,7 @@
     const ticket = current();
     $("current-empty").hidden = Boolean(ticket);
     $("current-ticket").hidden = !ticket;
-    if (!ticket) return;
+    if (!ticket) { showDossierForm(false); dossier.ticketId = null; return; }
     $("current-number").textContent = ticket.number;
     $("current-field").textContent = serviceName(ticket.service_id);
     $("current-status").textContent = ticket.status === "serving" ? t("status_serving") : t("status_called");
@@ -347,6 +347,7 @@
     $("current-priority").hidden = !(ticket.priority_level > 0);
     $("current-priority").textContent = t("priority");
     $("call-count").textContent = ticket.call_count != null ? String(ticket.call_count) : "1";
+    renderDossier(ticket);
     $("current-note").hidden = !ticket.transfer_note;
     $("current-note").textContent = ticket.transfer_note ? `${t("transfer_note_label")}: ${ticket.transfer_note}` : "";
     tick();
@@ -622,6 +623,164 @@
     });
   });
 
+  // ------------------------------------------------------------------ the dossier behind the visit
+
+  /* One field and one key: the code typed, or scanned by a USB barcode scanner (which types it and
+     presses Enter), then Enter. The outcome defaults to "received"; "returned" asks for the papers. */
+  const dossier = {ticketId: null, saved: null};
+
+  function chosenOutcome() {
+    const checked = document.querySelector('input[name="dossier-outcome"]:checked');
+    return checked ? checked.value : "received";
+  }
+
+  function renderDossier(ticket) {
+    const form = $("dossier-form");
+    showDossierForm(ticket.status === "called" || ticket.status === "serving");
+    if (dossier.ticketId !== ticket.id) {
+      dossier.ticketId = ticket.id;
+      dossier.saved = null;
+      $("dossier-code").value = ticket.dossier_code || "";
+      document.querySelector('input[name="dossier-outcome"][value="received"]').checked = true;
+      document.querySelectorAll('input[name="dossier-missing"]').forEach((box) => { box.checked = false; });
+      $("dossier-saved").hidden = true;
+    }
+    $("dossier-missing").hidden = chosenOutcome() !== "returned";
+    document.querySelectorAll(".missing-label").forEach((label) => {
+      label.textContent = language === "en" ? label.dataset.en : label.dataset.vi;
+    });
+    if (dossier.saved) showDossierSaved(dossier.saved);
+  }
+
+  function showDossierForm(shown) {
+    $("dossier-form").hidden = !shown;
+    $("console-main").classList.toggle("has-dossier", shown);
+  }
+
+  function showDossierSaved(visit) {
+    const lines = [format("dossier_saved", {code: visit.code, outcome: t("outcome_" + visit.outcome)})];
+    if (visit.repeat) lines.push(format("dossier_repeat", {n: visit.visit_number}));
+    if (visit.breach) lines.push(t("dossier_breach"));
+    const box = $("dossier-saved");
+    box.textContent = lines.join(" ");
+    box.classList.toggle("is-breach", Boolean(visit.breach));
+    box.hidden = false;
+  }
+
+  document.querySelectorAll('input[name="dossier-outcome"]').forEach((radio) => radio.addEventListener("change", () => {
+    $("dossier-missing").hidden = chosenOutcome() !== "returned";
+  }));
+
+  $("dossier-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const ticket = current();
+    const code = $("dossier-code").value.trim();
+    if (!ticket || !code) { $("dossier-code").focus(); return; }
+    const outcome = chosenOutcome();
+    const missing = Array.from(document.querySelectorAll('input[name="dossier-missing"]:checked')).map((box) => box.value);
+    if (outcome === "returned" && missing.length === 0) {
+      $("dossier-missing").hidden = false;
+      showError(t("missing_needed"));
+      const first = document.querySelector('input[name="dossier-missing"]');
+      if (first) first.focus();
+      return;
+    }
+    act(async () => {
+      const body = {code, outcome, missing};
+      const keyField = $("dossier-citizen-key");
+      if (keyField && keyField.value.trim()) body.citizen_key = keyField.value.trim();
+      const visit = await call("POST", `/tickets/${ticket.id}/dossier`, body);
+      if (keyField) keyField.value = "";  // the number leaves the screen; only its code is kept
+      if (!visit) return;
+      dossier.saved = visit;
+      $("dossier-code").value = visit.code;
+      showDossierSaved(visit);
+      $("dossier-code").blur();  // the letter shortcuts work again
+    });
+  });
+  // Enter on an outcome or a paper saves too (the form's own submit covers the code field).
+  $("dossier-form").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.tagName === "INPUT" && event.target.type !== "text" && event.target.id !== "dossier-code") {
+      event.preventDefault();
+      $("dossier-form").requestSubmit();
+    }
+  });
+
+  /* A barcode scanner types far faster than a person: printable keys less than SCAN_GAP_MS apart,
+     outside any field, are a scan and go into the dossier field instead of being taken as shortcuts
+     (a code holding an X must not finish the ticket). A single letter still acts, SCAN_GAP_MS later. */
+  const SCAN_GAP_MS = 35;
+  const scan = {buffer: "", last: 0, pending: null};
+  function dossierFieldUsable() { return !$("dossier-form").hidden && !$("console-main").hidden; }
+  function takeScannedKey(key) {
+    const now = performance.now();
+    const burst = scan.buffer && now - scan.last < SCAN_GAP_MS;
+    scan.last = now;
+    if (!burst) {
+      scan.buffer = key;
+      return false;
+    }
+    clearTimeout(scan.pending);
+    scan.pending = null;
+    scan.buffer += key;
+    const field = $("dossier-code");
+    field.value = scan.buffer;
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ my weeks (never live, never per ticket)
+
+  function minutesAndSeconds(seconds) {
+    if (seconds === null || seconds === undefined) return t("trend_none");
+    const whole = Math.round(seconds);
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+  function share(value) { return value === null || value === undefined ? t("trend_none") : Math.round(value * 100) + "%"; }
+  function shortDate(iso) { return iso.split("-").reverse().slice(0, 2).join("/"); }
+
+  function cell(text, className, sub) {
+    const td = document.createElement("td");
+    if (className) td.className = className;
+    const main = document.createElement("span");
+    main.textContent = text;
+    td.append(main);
+    if (sub) {
+      const small = document.createElement("small");
+      small.textContent = sub;
+      td.append(small);
+    }
+    return td;
+  }
+
+  async function openTrend() {
+    const trend = await call("GET", "/me/weekly-summary");
+    if (!trend) return;
+    $("trend-note").textContent = format("trend_note", {min: trend.min_ratings});
+    const rows = trend.weeks.map((week) => {
+      const row = document.createElement("tr");
+      const label = document.createElement("th");
+      label.scope = "row";
+      label.textContent = `${shortDate(week.from)} – ${shortDate(week.to)}`;
+      const reasons = week.top_reasons.map((reason) => (language === "en" ? reason.label_en : reason.label)).join(", ");
+      row.append(
+        label,
+        cell(String(week.served), "num", format("trend_site", {value: week.site_median_served ?? t("trend_none")})),
+        cell(minutesAndSeconds(week.service_p50_s), "num", format("trend_site", {value: minutesAndSeconds(week.site_median_service_p50_s)})),
+        week.enough_ratings
+          ? cell(share(week.satisfaction_rate), "num", format("trend_site", {value: share(week.site_median_satisfaction_rate)}))
+          : cell(format("trend_not_enough", {min: trend.min_ratings}), "num trend-muted"),
+        cell(week.enough_ratings ? (reasons || t("trend_none")) : t("trend_none")),
+      );
+      return row;
+    });
+    document.querySelector("#trend-table tbody").replaceChildren(...rows);
+    $("trend-dialog").showModal();
+  }
+  $("my-week").addEventListener("click", openTrend);
+  $("trend-close").addEventListener("click", () => $("trend-dialog").close());
+
   // ------------------------------------------------------------------ keyboard
 
   const SHORTCUTS = {
@@ -635,9 +794,28 @@
     const typing = target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
     const isFunctionKey = /^F\d+$/.test(event.key);
     if (typing && !isFunctionKey) return;
+    if (event.key === "F9") {
+      event.preventDefault();
+      if (dossierFieldUsable()) $("dossier-code").focus();
+      return;
+    }
+    if (!isFunctionKey && event.key.length === 1 && dossierFieldUsable()) {
+      if (takeScannedKey(event.key)) { event.preventDefault(); return; }
+      const later = SHORTCUTS[event.key.toLowerCase()];
+      if (later) {
+        event.preventDefault();
+        clearTimeout(scan.pending);
+        scan.pending = setTimeout(() => { scan.pending = null; press(later); }, SCAN_GAP_MS);
+      }
+      return;
+    }
     const action = SHORTCUTS[isFunctionKey ? event.key : event.key.toLowerCase()];
     if (!action) return;
     event.preventDefault();
+    press(action);
+  });
+
+  function press(action) {
     if ($("console-main").hidden) return;
     const button = $("act-" + action);
     if (button && !button.disabled) {
@@ -645,7 +823,7 @@
       setTimeout(() => button.classList.remove("is-pressed"), 150);
       actions[action]();
     }
-  });
+  }
 
   // ------------------------------------------------------------------ start
 
