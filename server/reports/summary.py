@@ -167,6 +167,7 @@ def summary_report(session: Session, site_ids: Iterable[int], period: Period, gr
         use_rollups or period.days >= ROLLUP_MIN_DAYS) else None
     if from_rollups is not None:
         figures, totals = from_rollups
+        _add_visits_and_flags(session, scope, figures, totals)
     else:
         figures = _aggregate(session, scope)
         totals = Figures()
@@ -260,6 +261,24 @@ def _aggregate(session: Session, scope: ReportScope) -> dict[Any, Figures]:
     _visits(session, scope, key, figures)
     _flagged(session, scope, key, figures)
     return figures
+
+
+def _add_visits_and_flags(session: Session, scope: ReportScope, figures: dict[Any, Figures], totals: Figures) -> None:
+    """The roll-ups count tickets and ratings, not dossier visits or rating flags: those come from their
+    own tables (only the period's tickets with a dossier or a kiosk answer, and its flagged ratings)."""
+    key = group_column(scope.group_by)
+    extra: dict[Any, Figures] = {}
+    _visits(session, scope, key, extra)
+    _flagged(session, scope, key, extra)
+    for group_key, found in extra.items():
+        for target in (figures.setdefault(group_key, Figures()), totals):
+            target.visits_known += found.visits_known
+            target.repeat_visits += found.repeat_visits
+            target.dossier_visits += found.dossier_visits
+            target.returned += found.returned
+            target.guidance_breaches += found.guidance_breaches
+            for score, count in found.flagged_scores.items():
+                target.flagged_scores[score] += count
 
 
 def _flagged(session: Session, scope: ReportScope, key: Any, figures: dict[Any, Figures]) -> None:

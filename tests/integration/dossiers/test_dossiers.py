@@ -215,3 +215,40 @@ def test_the_api_hashes_the_number_and_keeps_nothing_where_the_site_does_not_use
     session = app.extensions["hangcho"].session_factory()
     assert session.scalars(select(CitizenKey)).all() == []  # off by default: nothing collected
     session.close()
+
+
+def test_a_week_read_from_the_roll_ups_keeps_the_repeat_visits_and_the_flags(queue, clock, session_factory) -> None:  # type: ignore[no-untyped-def]
+    """Roll-ups (issue 13) carry no dossier outcome and no rating flag: a report of two days or more, which
+    reads the roll-ups, must still show the visits and the flags the tickets give (found when the two
+    branches met: the week's report said 0 repeat visits)."""
+    from server import administration
+    from server.models import Site
+    from server.reports.periods import Period
+    from server.reports.summary import summary_report
+    from server.rollups.site import catch_up
+
+    session = session_factory()
+    administration.update_site_settings(session, session.get(Site, 1), {"dossiers": {"ask_visit_at_kiosk": True}}, clock.now())
+    session.commit()
+    session.close()
+    for code, outcome, missing in (("HS-1", "returned", ["don"]), ("HS-1", "returned", ["cccd"]), ("HS-2", "received", [])):
+        ticket_id = serve(queue)
+        queue().attach_dossier(ticket_id, clerk(1), code, outcome, missing)
+        queue().finish(ticket_id, clerk(1))
+        clock.advance(minutes=10)
+    queue().issue_ticket(TPHT, KIOSK, declared_visit=3)
+
+    session = session_factory()
+    catch_up(session, 1)
+    session.commit()
+    day = clock.now().astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    week = Period(day - __import__("datetime").timedelta(days=6), day)
+    from_tickets = summary_report(session, [1], week, "counter", use_rollups=False)
+    from_rollups = summary_report(session, [1], week, "counter", use_rollups=True)
+    session.close()
+    names = ("visits_known", "repeat_visits", "repeat_visit_rate", "dossier_visits", "returned", "returned_rate",
+             "guidance_breaches", "flagged_ratings", "ratings_unflagged")
+    assert [from_rollups["totals"][name] for name in names] == [from_tickets["totals"][name] for name in names]
+    assert (from_rollups["totals"]["repeat_visits"], from_rollups["totals"]["dossier_visits"]) == (2, 3)
+    by_counter = {row["key"]: [row[name] for name in names] for row in from_tickets["rows"]}
+    assert {row["key"]: [row[name] for name in names] for row in from_rollups["rows"]} == by_counter
