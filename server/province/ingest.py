@@ -22,7 +22,7 @@ from server.province.live import fold
 from server.province.models import ProvinceAlert, ProvinceSite, ReceivedEvent, SiteLiveState
 from server.queue.hashchain import GENESIS, ChainedEvent, verify_chain
 
-from server.rollups import apply_events
+from server.rollups.apply import apply_events
 
 logger = logging.getLogger(__name__)
 

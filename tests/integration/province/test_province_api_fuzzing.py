@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sqlalchemy import create_engine
 
 from bench.fuzz_api import fuzz
 from tests.conftest import stop_process
-from tests.integration.province.conftest import drop_central_tables, start_province_server
+from tests.integration.province.conftest import start_province_server
 
 EXAMPLES = 8
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.long
+@pytest.mark.timeout(900)
 def test_the_province_routes_survive_the_fuzzer(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from server.db import make_session_factory
-
     url, process = start_province_server(database_url, tmp_path)
     try:
         token = requests.post(f"{url}/api/v1/auth/login", json={"username": "tinh", "password": "demo"},
@@ -27,9 +25,6 @@ def test_the_province_routes_survive_the_fuzzer(database_url, tmp_path) -> None:
                 fuzz(url, "anonymous", {}, examples=EXAMPLES, include_tags=("province",))]
     finally:
         stop_process(process)
-        engine = create_engine(database_url)
-        drop_central_tables(make_session_factory(engine))
-        engine.dispose()
     for run in runs:
         assert run.answers_5xx == 0, (run.identity, run.server_errors[:5])
         assert run.exit_code == 0, f"{run.identity}:\n{run.output[-8000:]}"
