@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.province.models import ProvinceSite
+from server.province.models import ProvinceSite, ReceivedEvent
 from server.province.registry import add_site, central_is_empty, create_central_staff
 from server.queue.hashchain import GENESIS, canonical_event, chain_hash, json_normalised
 
@@ -76,12 +76,11 @@ def seed_demo_history(session: Session, now: dt.datetime, timezone: str, days: i
         for batch in chained_batches(generate_events(code, days, index + 1)):
             result = ingest(session, site_id, batch, now, timezone=timezone)
             stored += result.stored
-        from sqlalchemy import func
 
-        from server.province.models import ReceivedEvent
-
-        last_event_at = session.scalar(select(func.max(ReceivedEvent.created_at)).where(ReceivedEvent.site_id == site_id))
+        # The column's own type (aware UTC): max() would hand back SQLite's raw text.
+        last_event_at = session.scalar(select(ReceivedEvent.created_at).where(ReceivedEvent.site_id == site_id)
+                                       .order_by(ReceivedEvent.seq.desc()).limit(1))
         session.execute(ProvinceSite.__table__.update().where(ProvinceSite.id == site_id)
-                        .values(connected=False, last_seen_at=last_event_at.replace(tzinfo=None) if last_event_at else None))
+                        .values(connected=False, last_seen_at=last_event_at))
         session.commit()
     return stored
