@@ -28,14 +28,15 @@ CONTROL_VI = "không được chứa ký tự điều khiển"
 @pytest.fixture
 def callers(login) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
     headers = {role: login(user) for role, user in
-               (("admin", "admin"), ("supervisor", "giamsat"), ("clerk", "canbo1"), ("inspector", "thanhtra"))}
+               (("admin", "admin"), ("supervisor", "giamsat"), ("clerk", "canbo1"), ("inspector", "thanhtra"),
+                                         ("leader", "lanhdao"))}
     headers["device:kiosk"] = KIOSK
     return headers
 
 
 def caller_for(access: frozenset[str], callers: dict[str, dict[str, str]]) -> dict[str, str]:
     """Headers of someone the route admits (anonymous for public routes)."""
-    for principal in ("admin", "supervisor", "clerk", "inspector", "device:kiosk"):
+    for principal in ("admin", "supervisor", "clerk", "inspector", "leader", "device:kiosk"):
         if principal in access:
             return callers[principal]
     return {}
