@@ -256,23 +256,7 @@ def demo() -> None:
     _print_welcome(settings, seeded)
     if central_settings is not None:
         click.echo("\n".join(central_welcome_lines(central_settings)))
-
-    def stop(*_args: object) -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while server.poll() is None:
-        time.sleep(0.5)
-    stop()
+    _supervise(server, children)
 
 
 CENTRAL_DATABASE = VAR_DIR / "central.sqlite3"
@@ -310,23 +294,7 @@ def _demo_central(settings: Settings) -> None:
     if not os.environ.get("HANGCHO_CENTRAL_QUIET"):
         click.echo("\n".join(central_welcome_lines(settings)))
     children = [server, history]
-
-    def stop(*_args: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while server.poll() is None:
-        time.sleep(0.5)
-    stop()
+    _supervise(server, children)
 
 
 def central_welcome_lines(settings: Settings) -> list[str]:
@@ -445,3 +413,24 @@ from server.province.cli import central, verify_log  # noqa: E402 - the central'
 
 cli.add_command(central)
 cli.add_command(verify_log)
+
+
+def _supervise(server: subprocess.Popen, children: list[subprocess.Popen]) -> None:
+    """Run until the server ends or a signal comes, then stop every child (newest first) and exit."""
+
+    def stop(*_args: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while server.poll() is None:
+        time.sleep(0.5)
+    stop()
