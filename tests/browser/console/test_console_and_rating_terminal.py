@@ -82,7 +82,7 @@ def test_the_clerk_serves_the_citizen_rates_and_only_the_dashboard_hears_it(  # 
     console.wait_for_selector(f"#current-number:text-is('{first['number']}')")
     console.click("#act-start")
     console.wait_for_selector(".current-status.status-serving")
-    console.wait_for_function("document.getElementById('timer-second').textContent !== '–'")
+    console.wait_for_function("() => document.getElementById('timer-second').textContent !== '–'")
     console.screenshot(path=str(artifacts / "console-serving.png"))
     console.click("#act-finish")
     console.wait_for_selector("#current-empty:not([hidden])")
@@ -91,7 +91,7 @@ def test_the_clerk_serves_the_citizen_rates_and_only_the_dashboard_hears_it(  # 
     terminal.wait_for_selector("#screen-rate:not([hidden])")
     assert terminal.inner_text("#rate-number") == first["number"]
     # The countdown is written by the terminal's 250 ms tick, so it may still be empty as the screen shows.
-    terminal.wait_for_function("document.getElementById('countdown-seconds').textContent !== ''")
+    terminal.wait_for_function("() => document.getElementById('countdown-seconds').textContent !== ''")
     assert 20 <= int(terminal.inner_text("#countdown-seconds")) <= 30
     assert [terminal.inner_text(f".rt-score-{score} .rt-score-label") for score in (5, 4, 3, 2)] == [
         "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]

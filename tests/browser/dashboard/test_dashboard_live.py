@@ -4,6 +4,8 @@ the dashboard, reports and admin pages go to test-artifacts/ (1440×900)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -76,7 +78,9 @@ def test_supervisor_sees_tickets_and_ratings_arrive_live(live_server, new_page, 
 
 def test_inspector_sees_the_board_but_no_controls(live_server, new_page, artifacts):  # type: ignore[no-untyped-def]
     clerk = live_server.login("canbo3")
-    serve_one(live_server, clerk, 3, 3, score=2)  # a low rating: an open alert for the inspector to see
+    served = serve_one(live_server, clerk, 3, 3, score=2)  # a low rating: an open alert for the inspector to see
+    # The report asks for the ticket's own business day: a run that crosses midnight in Hà Nội must still find it.
+    served_on = datetime.fromisoformat(served["issued_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     page = new_page(1440, 900)
     log_in(page, live_server, "thanhtra", "/dashboard")
     alert = page.locator('.alert-item[data-kind="low_rating"]')
@@ -90,6 +94,7 @@ def test_inspector_sees_the_board_but_no_controls(live_server, new_page, artifac
     page.goto(f"{live_server.url}/dashboard/reports")
     page.wait_for_selector("html[data-ready=yes]")
     page.select_option("#period-kind", "day")
+    page.fill("#day-input", served_on.isoformat())
     page.select_option("#group-input", "clerk")
     page.get_by_role("button", name="Xem báo cáo").click()
     expect(page.locator('#report-table tr[data-key="total"]')).to_contain_text("Tổng cộng")
