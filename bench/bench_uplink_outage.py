@@ -2,12 +2,13 @@
 
 Issue 13: "with the central down for a day the site issues, calls and rates as usual, and memory stays
 flat (it reads the outbox from the database, not a growing queue in memory)". One server process on a
-fresh SQLite database issues tickets over HTTP, three times:
+fresh SQLite database issues tickets over HTTP (each then cancelled by the supervisor: two events per
+ticket), three times:
   - `alone`: no uplink configured;
   - `central down`: HANGCHO_CENTRAL_URL points at a port where nothing listens, so the uplink retries
     with back-off the whole time and the backlog (its lag) grows with every event;
   - `central back`: the same backlog, then a real central process starts and the site catches up.
-Prints the issue latency (p50/p99), the server's RSS every `--sample` tickets, the uplink's lag as the
+Prints the issue request's latency (p50/p99), the server's RSS every `--sample` tickets, the uplink's lag as the
 site's own health route reports it, and for the last run how long the catch-up took.
 Usage: python -m bench.bench_uplink_outage [--tickets 4000] [--sample 1000]
 """
@@ -66,6 +67,12 @@ def issue_tickets(server: BenchServer, count: int, sample_every: int) -> tuple[l
         latencies.append(time.perf_counter() - began)
         if answer.status_code != 201:
             raise RuntimeError(f"ticket {index + 1} refused: {answer.status_code} {answer.text[:200]}")
+        # The citizen leaves and the supervisor cancels the ticket: a second event per ticket, so the
+        # backlog is twice the tickets (and the field's waiting list stays short).
+        cancelled = session.post(f"{server.url}/api/v1/tickets/{answer.json()['id']}/cancel",
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        if cancelled.status_code != 200:
+            raise RuntimeError(f"ticket {index + 1} not cancelled: {cancelled.status_code} {cancelled.text[:200]}")
         if (index + 1) % sample_every == 0:
             samples.append((index + 1, rss_mb(server.process.pid), backlog(server.url, token)))
     return latencies, samples
