@@ -322,7 +322,10 @@ def public_ticket(token: str):  # type: ignore[no-untyped-def]
                        429: "rate_limited"}, tags=("ratings",))
 def rate():  # type: ignore[no-untyped-def]
     body = json_body(PhoneRatingBody)
-    row = find_ticket(body.token)
+    try:
+        row = find_ticket(body.token)
+    except errors.TicketNotFound:
+        raise errors.InvalidRatingToken() from None  # as at the site: a bad token is 403
     session = runtime().write_session_factory()
     try:
         rating = PhoneRating(site_id=row.site_id, token_sha256=row.token_sha256, score=body.score,
