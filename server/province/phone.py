@@ -38,7 +38,7 @@ from server.inputs import first_control_character
 from server.province.models import PhoneLookupMiss, PhoneRating, PhoneTicket
 from server.queue.hashchain import ChainedEvent
 from server.queue.ratings import TOKEN_PATTERN_LENGTH, token_pattern
-from server.runtime import db_session, runtime
+from server.runtime import runtime
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +126,14 @@ def store_views(session: Session, site_id: int, raw: Any, now: dt.datetime) -> l
 
 def push_changes(digests: Sequence[str]) -> None:
     """Phones watching these tickets fetch their view again (the event names the site's ticket id)."""
+    from server.realtime import socketio
+
     if not digests:
         return
-    session = db_session()
-    for sha, ticket_id in session.execute(select(PhoneTicket.token_sha256, PhoneTicket.ticket_id)
-                                          .where(PhoneTicket.token_sha256.in_(list(digests)))):
-        from server.realtime import socketio
-
+    with runtime().session_factory() as session:
+        rows = session.execute(select(PhoneTicket.token_sha256, PhoneTicket.ticket_id)
+                               .where(PhoneTicket.token_sha256.in_(list(digests)))).all()
+    for sha, ticket_id in rows:
         socketio.emit("ticket_changed", {"id": ticket_id}, to=phone_room(sha), namespace=PHONE_NAMESPACE)
 
 
@@ -145,16 +146,18 @@ def phone_room(sha: str) -> str:
 def find_ticket(token: str) -> PhoneTicket:
     """The ticket whose token the phone presents; a token that matches nothing is recorded (throttled per
     token pattern) and refused as not found. Too many misses of the pattern: 429."""
-    session = db_session()
     now = runtime().clock.now()
     pattern = token_pattern(token)
     recent = select(func.count(PhoneLookupMiss.id)).where(PhoneLookupMiss.created_at >= now - dt.timedelta(minutes=1))
-    if (session.scalar(recent.where(PhoneLookupMiss.token_pattern == pattern)) or 0) >= MISSES_PER_PATTERN_PER_MINUTE \
-            or (session.scalar(recent) or 0) >= MISSES_PER_MINUTE:
-        raise errors.RatingRateLimited()
-    row = None
-    if 0 < len(token) <= MAX_TOKEN_LENGTH and first_control_character(token) is None:
-        row = session.scalar(select(PhoneTicket).where(PhoneTicket.token_sha256 == digest(token)))
+    # A reading session of its own, closed before any write: on SQLite a request's writing session would
+    # hold the write lock that recording a miss (or the rating) needs.
+    with runtime().session_factory() as session:
+        if (session.scalar(recent.where(PhoneLookupMiss.token_pattern == pattern)) or 0) >= MISSES_PER_PATTERN_PER_MINUTE \
+                or (session.scalar(recent) or 0) >= MISSES_PER_MINUTE:
+            raise errors.RatingRateLimited()
+        row = None
+        if 0 < len(token) <= MAX_TOKEN_LENGTH and first_control_character(token) is None:
+            row = session.scalar(select(PhoneTicket).where(PhoneTicket.token_sha256 == digest(token)))
     if row is None:
         writer = runtime().write_session_factory()
         try:
@@ -184,7 +187,6 @@ def rating_status(ratings: Sequence[PhoneRating]) -> str | None:
 def central_view(row: PhoneTicket) -> dict[str, Any]:
     """The site's view of the ticket (the site's phone page's shape) plus what the central knows of a
     rating given here: `rating_status` pending | accepted | refused (None: none given here)."""
-    session = db_session()
     view = dict(row.view)
     view.setdefault("service_name", "")
     view.setdefault("site", {})
@@ -193,7 +195,8 @@ def central_view(row: PhoneTicket) -> dict[str, Any]:
     view.setdefault("can_rate", False)
     view.setdefault("rated", False)
     view["updated_at"] = row.updated_at.isoformat()
-    ratings = ratings_given_here(session, row.token_sha256)
+    with runtime().session_factory() as session:
+        ratings = ratings_given_here(session, row.token_sha256)
     status = rating_status(ratings)
     view["rating_status"] = status
     view["rating_error"] = ratings[-1].error if status == REFUSED else None

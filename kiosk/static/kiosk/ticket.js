@@ -118,7 +118,10 @@
   function ratingStep() {
     const view = state.view;
     const rating = state.rating;
-    if (rating.step === "pending" && view.rating_status && view.rating_status !== "pending") rating.step = null;
+    if (rating.step === "pending" && view.rating_status && view.rating_status !== "pending") {
+      rating.step = null; // the site's verdict came: thank them, or say why it was not recorded
+      rating.justRated = view.rating_status === "accepted";
+    }
     if (rating.step) return rating.step;
     if (view.rating_status === "pending") return "pending";
     if (view.rating_status === "refused" && !view.rated) return "refused";
