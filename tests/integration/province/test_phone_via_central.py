@@ -197,8 +197,8 @@ def test_a_rating_given_while_the_site_is_away_is_delivered_once_when_it_is_back
 
         # Another site's ticket, and a ticket of a site that is not uplinked: unknown to this phone's central.
         foreign = Phone(central, token_of(uplinked_ticket(central, other)))
-        wait_until(lambda: foreign.view().ok, what="the other site's ticket at the central")
-        assert foreign.view().json()["site"]["centre_name"]
+        wait_until(lambda: foreign.view().ok and foreign.view().json()["site"].get("centre_name"),
+                   what="the other site's ticket at the central")
         lonely = issue(alone)[0]
         assert lonely["public_url"].startswith(alone.url)  # no central: the site's own page, as before
         assert Phone(central, token_of(lonely)).view().status_code == 404
