@@ -17,7 +17,8 @@ import datetime as dt
 import logging
 import re
 import threading
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Sequence
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext
@@ -55,7 +56,7 @@ MAX_VIEWS = 500
 PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
 
 # The kiosk package's phone page (template, script, styles) served by the central.
-KIOSK_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2] / "kiosk"
+KIOSK_ROOT = Path(__file__).resolve().parents[2] / "kiosk"
 blueprint = Blueprint("province_phone", __name__, template_folder=str(KIOSK_ROOT / "templates"),
                       static_folder=str(KIOSK_ROOT / "static"), static_url_path="/phone/static")
 api = Blueprint("province_phone_api", __name__, url_prefix="/api/v1")
@@ -64,7 +65,7 @@ api = Blueprint("province_phone_api", __name__, url_prefix="/api/v1")
 class PhoneRatingBody(Strict):
     token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)
     score: Whole = Field(ge=1, le=5)
-    reasons: list[str] = Field(default_factory=list, max_length=10)
+    reasons: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=10)
     comment: str = Field(default="", max_length=1000)
 
 

@@ -70,6 +70,7 @@ class Uplink:
         self._phone_after_seq: int | None = None  # events up to here are in the phone views already sent
         self._phone_sent: dict[str, dict[str, Any]] = {}  # digest → the view last sent on this connection
         self._phone_last = 0.0
+        self._phone_served = False
 
     # ------------------------------------------------------------------ life
 
@@ -186,7 +187,10 @@ class Uplink:
         self._write_state(connected=True, acknowledged=acknowledged, error="", force=True,
                           phone_base_url=_http_url(answer.get("phone_base_url")))
         logger.info("uplink connected to %s; resuming after seq %s", self.central_url, acknowledged)
+        # A central that names its public URL serves the phone page (an older one would leave the call
+        # unanswered until its time-out): only then does the uplink send it the phone views.
         self._phone_after_seq, self._phone_sent = None, {}
+        self._phone_served = bool(_http_url(answer.get("phone_base_url")))
         last_spoke = time.monotonic()
         while not self._stop.is_set():
             if self._client is None or not self._client.connected:
@@ -224,7 +228,7 @@ class Uplink:
     def _send_phone_tickets(self, acknowledged: int) -> None:
         """Once the central has every event, the phone views that changed since the last call: at most
         once a second after new events, and at each heartbeat anyway (estimated waits drift with time)."""
-        if not self.relayed_rating or time.monotonic() - self._phone_last < PHONE_EVERY_S:
+        if not self.relayed_rating or not self._phone_served or time.monotonic() - self._phone_last < PHONE_EVERY_S:
             return
         if self._phone_after_seq is not None and self._phone_after_seq >= acknowledged \
                 and time.monotonic() - self._phone_last < HEARTBEAT_S:
