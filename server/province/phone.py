@@ -36,7 +36,7 @@ from server.auth.access import public
 from server.auth.secrets import digest
 from server.i18n import catalogue
 from server.inputs import first_control_character
-from server.province.models import PhoneLookupMiss, PhoneRating, PhoneTicket
+from server.province.models import PhoneLookupMiss, PhoneRating, PhoneTicket, ProvinceSite
 from server.queue.hashchain import ChainedEvent
 from server.queue.ratings import TOKEN_PATTERN_LENGTH, token_pattern
 from server.runtime import runtime
@@ -198,6 +198,12 @@ def central_view(row: PhoneTicket) -> dict[str, Any]:
     view["updated_at"] = row.updated_at.isoformat()
     with runtime().session_factory() as session:
         ratings = ratings_given_here(session, row.token_sha256)
+        site = session.get(ProvinceSite, row.site_id)
+    # Whether the figures are live: the page says "as of" when the site's link is down.
+    now, stale_s = runtime().clock.now(), runtime().settings.province_stale_s
+    view["site_connected"] = bool(site is not None and site.connected and site.last_seen_at is not None
+                                  and (now - site.last_seen_at).total_seconds() <= stale_s)
+    view["as_of"] = site.last_seen_at.isoformat() if site is not None and site.last_seen_at else None
     status = rating_status(ratings)
     view["rating_status"] = status
     view["rating_error"] = ratings[-1].error if status == REFUSED else None
@@ -300,6 +306,7 @@ def phone_page(token: str):  # type: ignore[no-untyped-def]
 CENTRAL_PHONE_TEXTS = {
     "rating_pending": errors.N_("Received; the result will be shown here."),
     "rating_refused": errors.N_("Your rating was not recorded: %(reason)s"),
+    "as_of": errors.N_("The centre is not connected right now: shown as of %(time)s."),
     # The site's refusals, as the phone page names them (rating_error is the site's error code).
     "refused_already_rated": errors.N_("this visit has already been rated."),
     "refused_ticket_not_served": errors.N_("the visit was not complete when you rated it."),

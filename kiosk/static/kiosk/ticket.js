@@ -66,6 +66,9 @@
       default:
         main = t("expired");
     }
+    if (view.site_connected === false && view.as_of && ["waiting", "called", "serving"].includes(view.status)) {
+      extra = t("as_of", {time: KioskTexts.localTime(view.as_of, zone)}); // the central's copy may be behind
+    }
     $("status-main").textContent = main;
     $("status-detail").textContent = detail;
     $("status-detail").hidden = !detail;

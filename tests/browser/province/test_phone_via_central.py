@@ -46,6 +46,7 @@ def test_the_central_phone_page_follows_the_ticket_and_rates_it_live_and_while_t
     central, site = uplinked
     ticket = uplinked_ticket(central, site)
     later = uplinked_ticket(central, site)
+    still_waiting = uplinked_ticket(central, site)
     page = open_phone(new_page, ticket["public_url"])
     assert page.url.startswith(central.url + "/t/")
     expect(page.locator("#ticket-number")).to_have_text(ticket["number"])
@@ -76,6 +77,9 @@ def test_the_central_phone_page_follows_the_ticket_and_rates_it_live_and_while_t
     other.locator(".p-score", has_text="Rất hài lòng").click()
     expect(other.locator("#rating-thanks")).to_have_text("Đã ghi nhận, sẽ cập nhật kết quả tại đây.")
     shoot(other, artifacts, "pending")
+    away = open_phone(new_page, still_waiting["public_url"])
+    expect(away.locator("#status-extra")).to_contain_text("Trung tâm đang tạm mất kết nối: thông tin tính đến")
+    shoot(away, artifacts, "site-away")
     site.start()
     expect(other.locator("#rating-thanks")).to_have_text("Cảm ơn công dân đã đánh giá!", timeout=60_000)
     shoot(other, artifacts, "accepted")
