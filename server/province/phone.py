@@ -54,6 +54,8 @@ MISSES_PER_MINUTE = 300
 RELAY_WAIT_S = 1.5  # the phone hears the site's verdict within 2 s, or 202
 MAX_VIEWS = 500
 PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+KEEP_DAYS = 31  # server/queue/site_settings.py: phone_window_hours ≤ 30 days
 
 # The kiosk package's phone page (template, script, styles) served by the central.
 KIOSK_ROOT = Path(__file__).resolve().parents[2] / "kiosk"
@@ -123,6 +125,22 @@ def store_views(session: Session, site_id: int, raw: Any, now: dt.datetime) -> l
             changed.append(row.token_sha256)
     session.commit()
     return changed
+
+
+def announced_base_url(settings: Any) -> str:
+    """The public URL the central tells its sites to print in QR codes: HANGCHO_PUBLIC_BASE_URL, or
+    http://host:port when the host is a real address (a wildcard bind address would print a QR code no
+    phone can open: the sites then keep their own URL)."""
+    if settings.public_base_url:
+        return settings.base_url
+    return "" if settings.host in WILDCARD_HOSTS else settings.base_url
+
+
+def forget_old_tickets(session: Session, site_id: int, today: dt.date) -> None:
+    """Phone tickets older than the longest phone window a site may set (30 days) are of no more use."""
+    session.execute(PhoneTicket.__table__.delete().where(
+        PhoneTicket.site_id == site_id, PhoneTicket.business_date < today - dt.timedelta(days=KEEP_DAYS)))
+    session.commit()
 
 
 def push_changes(digests: Sequence[str]) -> None:

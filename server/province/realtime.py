@@ -15,6 +15,7 @@ from server.auth.identity import actor_for_credential
 from server.inputs import first_control_character
 from server.province import ingest as province_ingest
 from server.province import phone
+from server.province.live import local_date
 from server.province.models import ProvinceSite
 from server.province.registry import site_for_key
 from server.realtime import socketio
@@ -152,13 +153,15 @@ def on_uplink_hello(data: Any = None) -> dict[str, Any]:
         session = runtime().write_session_factory()
         try:
             result = province_ingest.hello(session, site_id, body.get("site_id"), body.get("seq"), runtime().clock.now())
+            if result.error is None:
+                phone.forget_old_tickets(session, site_id, local_date(runtime().clock.now(), runtime().settings.timezone))
         finally:
             session.close()
         push_site_state(site_id)
         answer = result.answer()
         if answer["ok"]:
             # Where the site's QR codes point from now on; then the ratings phones gave while it was away.
-            answer["phone_base_url"] = runtime().settings.base_url
+            answer["phone_base_url"] = phone.announced_base_url(runtime().settings)
             socketio.start_background_task(phone.deliver_pending, current_app._get_current_object(), site_id)  # type: ignore[attr-defined]
         return answer
     return _answer_errors(run)

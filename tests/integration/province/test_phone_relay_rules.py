@@ -106,3 +106,14 @@ def test_a_site_cannot_claim_another_sites_ticket_at_the_central(queue, session_
     row = session.scalar(select(PhoneTicket).where(PhoneTicket.token_sha256 == ticket.public_token_sha256))
     assert (row.site_id, row.view["status"]) == (101, "waiting")
     session.close()
+
+
+def test_the_central_announces_a_url_a_phone_can_open_or_none() -> None:
+    from server.province.phone import announced_base_url
+    from server.settings import load_settings
+
+    assert announced_base_url(load_settings(role="central", public_base_url="https://tinh.example.vn/",
+                                            host="0.0.0.0")) == "https://tinh.example.vn"
+    assert announced_base_url(load_settings(role="central", host="10.0.0.5", port=5001, public_base_url="")) == "http://10.0.0.5:5001"
+    # Bound to every address with no public URL configured: the sites keep printing their own.
+    assert announced_base_url(load_settings(role="central", host="0.0.0.0", public_base_url="")) == ""
