@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from typing import Any, Callable
 
@@ -25,7 +24,6 @@ from server.queue.ratings import RELAYED_BY_CENTRAL, RatingRequest
 from server.queue.rules import business_date
 from server.uplink.models import UplinkState
 
-logger = logging.getLogger(__name__)
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ACTIVE = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
