@@ -80,6 +80,13 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
     app.before_request(enforce_access)
     init_headers(app)
     app.teardown_appcontext(close_db_session)
+    if settings.is_central:
+        # Before the site's API: the central answers /api/v1/public/tickets and /api/v1/ratings itself.
+        from server.province import phone
+
+        app.register_blueprint(phone.blueprint)
+        app.register_blueprint(phone.api)
+        phone.init_phone_sockets()
     app.register_blueprint(api)
     app.register_blueprint(pages)
     if settings.is_central:
@@ -108,7 +115,8 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
 # What the central answers besides its own province routes: health, log-in, the OpenAPI document and
 # the shared pages. Every site route (tickets, counters, administration…) is 404 there.
 CENTRAL_ENDPOINTS = frozenset({"api.health", "api.login", "api.logout", "api.me", "api.openapi_document", "static"})
-CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "province_reports.")
+CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "province_reports.", "province_phone.",
+                              "province_phone_api.")
 
 
 def central_serves(endpoint: str) -> bool:

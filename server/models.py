@@ -351,6 +351,9 @@ class Ticket(Base):
     # Printed in the QR code; lets its holder follow the ticket and rate it once. Kept (not hashed)
     # because a reprint must show the same link; it grants nothing beyond this one ticket.
     public_token: Mapped[str] = mapped_column(String(48), unique=True)
+    # SHA-256 (hex) of public_token: what the uplink and the province server know of the token
+    # (docs/phone-via-central.md); a rating relayed by the central names its ticket by it.
+    public_token_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     language: Mapped[str] = mapped_column(String(8), default="vi")
     dossier_code: Mapped[str] = mapped_column(String(64), default="")
     # The kiosk's optional question "Ông/bà đến lần thứ mấy cho việc này?": 1, 2 or 3 (3 or more).

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server import errors
 from server.province.live import fold
+from server.province.phone import bind_tickets
 from server.province.models import ProvinceAlert, ProvinceSite, ReceivedEvent, SiteLiveState
 from server.queue.hashchain import GENESIS, ChainedEvent, verify_chain
 
@@ -177,6 +178,7 @@ def ingest(session: Session, site_id: int, raw_events: Any, now: dt.datetime, *,
             session.add(state)
         fold(state, good, timezone, now)
         apply_events(session, site.id, good, timezone=timezone)
+        bind_tickets(session, site.id, good, timezone, now)
         site.last_seq, site.last_hash = good[-1].seq, good[-1].hash
     error = first_bad = None
     if not check.ok:

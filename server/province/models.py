@@ -84,3 +84,51 @@ class SiteLiveState(Base):
     # The site's own open alerts (alert id → kind), from its alert events.
     open_alerts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PhoneTicket(Base):
+    """A ticket of a site, known by the SHA-256 of its token (never the token): bound to the site whose
+    hash-chained `ticket_issued` event named the digest, then refreshed by the site's `phone_tickets`
+    uplink call with what its own phone page shows (docs/phone-via-central.md)."""
+
+    __tablename__ = "province_phone_tickets"
+    __table_args__ = (Index("ix_province_phone_tickets_day", "site_id", "business_date"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("province_sites.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # The ticket's id at its site (the phone page's events name it).
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    business_date: Mapped[dt.date]
+    # The site's public view of the ticket (server/queue/queries.public_ticket_view, minus its room).
+    view: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime]
+
+
+class PhoneRating(Base):
+    """A rating a phone gave at the central, relayed to its site: pending until the site answered, then
+    its verdict (accepted, or refused with the site's error). The site stores it at most once: it is
+    delivered with an idempotency key derived from this row's id."""
+
+    __tablename__ = "province_phone_ratings"
+    __table_args__ = (Index("ix_province_phone_ratings_pending", "site_id", "status"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("province_sites.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+    given_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted | refused
+    error: Mapped[str] = mapped_column(String(48), default="")
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PhoneLookupMiss(Base):
+    """A token that matched no ticket (page, API or socket): guesses are throttled per token pattern
+    (its first characters, as at the site), never per address."""
+
+    __tablename__ = "province_phone_misses"
+    __table_args__ = (Index("ix_province_phone_misses_pattern", "token_pattern", "created_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    token_pattern: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -6,7 +6,7 @@ import logging
 import threading
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,6 +14,8 @@ from server import errors
 from server.auth.identity import actor_for_credential
 from server.inputs import first_control_character
 from server.province import ingest as province_ingest
+from server.province import phone
+from server.province.live import local_date
 from server.province.models import ProvinceSite
 from server.province.registry import site_for_key
 from server.realtime import socketio
@@ -47,6 +49,12 @@ class UplinkSockets:
     def site(self, sid: str) -> int | None:
         with self._lock:
             return self._sites.get(sid)
+
+    def sid_of(self, site_id: int) -> str | None:
+        """A socket of the site's uplink in this process (the newest), for a downlink message."""
+        with self._lock:
+            found = [sid for sid, owner in self._sites.items() if owner == site_id]
+        return found[-1] if found else None
 
 
 uplinks = UplinkSockets()
@@ -145,10 +153,34 @@ def on_uplink_hello(data: Any = None) -> dict[str, Any]:
         session = runtime().write_session_factory()
         try:
             result = province_ingest.hello(session, site_id, body.get("site_id"), body.get("seq"), runtime().clock.now())
+            if result.error is None:
+                phone.forget_old_tickets(session, site_id, local_date(runtime().clock.now(), runtime().settings.timezone))
         finally:
             session.close()
         push_site_state(site_id)
-        return result.answer()
+        answer = result.answer()
+        if answer["ok"]:
+            # Where the site's QR codes point from now on; then the ratings phones gave while it was away.
+            answer["phone_base_url"] = phone.announced_base_url(runtime().settings)
+            socketio.start_background_task(phone.deliver_pending, current_app._get_current_object(), site_id)  # type: ignore[attr-defined]
+        return answer
+    return _answer_errors(run)
+
+
+@socketio.on("phone_tickets", namespace=UPLINK)
+def on_uplink_phone_tickets(data: Any = None) -> dict[str, Any]:
+    """{"tickets": [{"token_sha256", "view"}]}: what the site's phone page shows of tickets that changed
+    (server/province/phone.py); the phones watching them are told."""
+    def run() -> dict[str, Any]:
+        site_id = _uplink_site()
+        body = data if isinstance(data, dict) else {}
+        session = runtime().write_session_factory()
+        try:
+            changed = phone.store_views(session, site_id, body.get("tickets"), runtime().clock.now())
+        finally:
+            session.close()
+        phone.push_changes(changed)
+        return {"ok": True, "changed": len(changed)}
     return _answer_errors(run)
 
 

@@ -606,6 +606,11 @@ def public_ticket_view(session: Session, token: str, clock: Clock) -> dict[str, 
     ticket = session.scalar(select(Ticket).where(Ticket.public_token == token))
     if ticket is None:
         raise errors.InvalidRatingToken(message=errors.N_("This ticket link is not valid."))
+    return ticket_public_view(session, ticket)
+
+
+def ticket_public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
+    """The phone page's view of a ticket (also what the uplink sends the province server, by digest)."""
     from server.models import Rating  # local: only the public view needs it
 
     site = session.get(Site, ticket.site_id)

@@ -38,6 +38,11 @@ from server.queue.unit_of_work import Concern, verb
 TOKEN_PATTERN_LENGTH = 4
 # Every site takes at most this many times its per-minute limit of unknown tokens (a global guard).
 UNKNOWN_TOKEN_SITE_FACTOR = 10
+# The role of the citizen actor of a phone's rating relayed by the site's own central (its uplink).
+RELAYED_BY_CENTRAL = "central"
+# The central's clock and the site's may differ a little: a rating given this long before the service
+# ended still counts as given after it.
+CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ class RatingRequest:
     counter_id: int | None = None
     # The token of the rating window a keypad press fell in (from `rating_requested`), when known.
     window_token: str | None = None
+    # When the citizen gave it, for a phone's rating relayed by the site's own province server (it may
+    # arrive after an outage of the link): the phone window is judged at that time. Ignored from anyone
+    # else (docs/phone-via-central.md).
+    given_at: dt.datetime | None = None
 
 
 def rating_channel(actor: Actor) -> str:
@@ -135,7 +144,12 @@ class Ratings(Concern):
             # The token is printed on paper that outlives the visit (left on a chair, handed over at the
             # counter): it rates once, and only for a limited time after the service.
             finished_at = ticket.finished_at or ticket.ended_at
-            if finished_at is None or now > finished_at + dt.timedelta(hours=settings.rating.phone_window_hours):
+            given_at = now
+            if request.given_at is not None and actor.role == RELAYED_BY_CENTRAL:
+                given_at = min(now, request.given_at)
+                if finished_at is not None and given_at < finished_at - CLOCK_SKEW:
+                    raise errors.TicketNotServed()  # given at the central before the service ended
+            if finished_at is None or given_at > finished_at + dt.timedelta(hours=settings.rating.phone_window_hours):
                 raise errors.RatingWindowClosed(message=errors.N_("The time to rate this visit has passed."))
             channel = RatingChannel.PHONE
         allowed_reasons = {reason.code for reason in settings.rating.reasons}

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server import errors
+from server.auth.secrets import digest as token_digest
 from server.errors import N_
 from server.models import (
     Counter,
@@ -105,7 +106,8 @@ class Tickets(Concern):
             issued_at=now,
             issued_by_device_id=actor.id if actor.kind == "device" else None,
             issued_by_staff_id=actor.id if actor.kind == "staff" else None,
-            public_token=secrets.token_urlsafe(18),
+            public_token=(token := secrets.token_urlsafe(18)),
+            public_token_sha256=token_digest(token),
             language=language if language in ("vi", "en") else "vi",
             declared_visit=(declared_visit if declared_visit in (1, 2, 3)
                             and site_settings(site.settings).dossiers.ask_visit_at_kiosk else None),
@@ -116,7 +118,10 @@ class Tickets(Concern):
         self.uow.record(
             ev.TICKET_ISSUED,
             site.id,
+            # The token's digest (never the token): the province server finds the ticket by it when a phone
+            # presents the token there (docs/phone-via-central.md).
             {**self.payload(ticket), "priority": category.code if category else None,
+             "token_sha256": ticket.public_token_sha256,
              **({"declared_visit": ticket.declared_visit} if ticket.declared_visit else {}),
              **self._queue_view(site.id, day, [service.id])},
             ev.ticket_event_rooms(site.id, ticket.id, None),

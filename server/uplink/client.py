@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import socketio
 from sqlalchemy import Engine, select
@@ -35,6 +35,7 @@ REFUSED_PAUSE_S = 30.0  # after the central refused a batch (broken chain): ask 
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 RETRY_SOON = ("busy", "unavailable")  # the central could not take the batch now; nothing is wrong with it
 BUSY_PAUSE_S = 1.0
+PHONE_EVERY_S = 1.0  # the phone views go up at most this often
 
 
 class CallFailed(Exception):
@@ -44,7 +45,8 @@ class CallFailed(Exception):
 class Uplink:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session], write_session_factory: sessionmaker[Session],
                  central_url: str, key: str, *, batch_size: int = 500, poll_s: float = 0.3,
-                 max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None) -> None:
+                 max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None,
+                 relayed_rating: Callable[[int, Any], dict[str, Any]] | None = None) -> None:
         self.engine = engine
         self.session_factory = session_factory
         self.write_session_factory = write_session_factory
@@ -63,6 +65,12 @@ class Uplink:
         self._client: socketio.Client | None = None
         self._last_state_write = 0.0
         self.site_id: int | None = None
+        # The site's answer to a phone's rating relayed by the central (server/uplink/phone.rate_relayed).
+        self.relayed_rating = relayed_rating
+        self._phone_after_seq: int | None = None  # events up to here are in the phone views already sent
+        self._phone_sent: dict[str, dict[str, Any]] = {}  # digest → the view last sent on this connection
+        self._phone_last = 0.0
+        self._phone_served = False
 
     # ------------------------------------------------------------------ life
 
@@ -119,6 +127,7 @@ class Uplink:
     def _connect(self) -> socketio.Client:
         client = socketio.Client(reconnection=False, request_timeout=CONNECT_TIMEOUT_S, logger=False, engineio_logger=False)
         client.on("disconnect", self._give_up_pending, namespace=NAMESPACE)
+        client.on("relayed_rating", self._on_relayed_rating, namespace=NAMESPACE)
         client.connect(self.central_url, auth={"key": self.key}, namespaces=[NAMESPACE], transports=["websocket"],
                        wait_timeout=CONNECT_TIMEOUT_S)
         self._client = client
@@ -175,8 +184,13 @@ class Uplink:
         if not answer.get("ok"):
             raise CallFailed(f"central refused the uplink: {answer.get('error')}")
         acknowledged = int(answer["acknowledged_seq"])
-        self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
+        self._write_state(connected=True, acknowledged=acknowledged, error="", force=True,
+                          phone_base_url=_http_url(answer.get("phone_base_url")))
         logger.info("uplink connected to %s; resuming after seq %s", self.central_url, acknowledged)
+        # A central that names its public URL serves the phone page (an older one would leave the call
+        # unanswered until its time-out): only then does the uplink send it the phone views.
+        self._phone_after_seq, self._phone_sent = None, {}
+        self._phone_served = bool(_http_url(answer.get("phone_base_url")))
         last_spoke = time.monotonic()
         while not self._stop.is_set():
             if self._client is None or not self._client.connected:
@@ -198,6 +212,7 @@ class Uplink:
                     continue
                 self._write_state(connected=True, acknowledged=acknowledged, error="")
                 continue  # catching up: the next batch at once
+            self._send_phone_tickets(acknowledged)
             if time.monotonic() - last_spoke >= HEARTBEAT_S:
                 answer = self._call("hello", {"site_id": self.site_id, "seq": self._site_seq()})
                 last_spoke = time.monotonic()
@@ -207,6 +222,43 @@ class Uplink:
                 self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
             self._wake.wait(self.poll_s)
             self._wake.clear()
+
+    # ------------------------------------------------------------------ the phone page at the central
+
+    def _send_phone_tickets(self, acknowledged: int) -> None:
+        """Once the central has every event, the phone views that changed since the last call: at most
+        once a second after new events, and at each heartbeat anyway (estimated waits drift with time)."""
+        if not self.relayed_rating or not self._phone_served or time.monotonic() - self._phone_last < PHONE_EVERY_S:
+            return
+        if self._phone_after_seq is not None and self._phone_after_seq >= acknowledged \
+                and time.monotonic() - self._phone_last < HEARTBEAT_S:
+            return
+        from server.uplink.phone import MAX_VIEWS_PER_CALL, phone_views
+
+        with self.session_factory() as session:
+            views = phone_views(session, self.site_id or 0, self.clock.now(), self._phone_after_seq)
+        changed = [item for item in views if self._phone_sent.get(item["token_sha256"]) != item["view"]]
+        for start in range(0, len(changed), MAX_VIEWS_PER_CALL):
+            part = changed[start:start + MAX_VIEWS_PER_CALL]
+            answer = self._call("phone_tickets", {"tickets": part})
+            if not answer.get("ok"):
+                logger.warning("central refused phone views: %s", answer.get("error"))
+                break
+            self._phone_sent.update({item["token_sha256"]: item["view"] for item in part})
+        self._phone_after_seq, self._phone_last = acknowledged, time.monotonic()
+
+    def _on_relayed_rating(self, data: Any = None) -> dict[str, Any]:
+        """A phone's rating, relayed by the central this uplink authenticated to (only it can send on this
+        connection): the site's own rating verb decides; its answer goes back as the acknowledgement."""
+        if self.relayed_rating is None or self.site_id is None:
+            return {"ok": False, "status": 404, "error": "not_found", "message": "not_found", "params": {}}
+        try:
+            answer = self.relayed_rating(self.site_id, data)
+        except SQLAlchemyError:
+            logger.exception("uplink: a relayed rating failed on the site database")
+            return {"ok": False, "status": 503, "error": "unavailable", "message": "unavailable", "params": {}}
+        self.wake()  # its rating_received event goes up at once
+        return answer
 
     def _site_seq(self) -> int:
         with self.session_factory() as session:
@@ -232,7 +284,7 @@ class Uplink:
     # ------------------------------------------------------------------ health
 
     def _write_state(self, *, connected: bool, acknowledged: int | None = None, error: str | None = None,
-                     force: bool = False) -> None:
+                     force: bool = False, phone_base_url: str | None = None) -> None:
         """The link's health for the dashboard; at most once a second unless something changed state."""
         if self.site_id is None or (not force and time.monotonic() - self._last_state_write < 1.0):
             return
@@ -250,9 +302,19 @@ class Uplink:
                     state.acknowledged_seq, state.acknowledged_at = acknowledged, now
                 if error is not None:
                     state.last_error = error[:300]
+                if phone_base_url is not None:
+                    state.phone_base_url = phone_base_url
                 session.commit()
         except SQLAlchemyError:
             logger.warning("uplink: could not record its health", exc_info=True)
+
+
+def _http_url(value: Any) -> str:
+    """The central's public base URL from its hello answer, when it is one (else the site's own is used)."""
+    if isinstance(value, str) and len(value) <= 300 and value.startswith(("http://", "https://")) \
+            and not any(character.isspace() for character in value):
+        return value.rstrip("/")
+    return ""
 
 
 def lag(session: Session, site_id: int, now: dt.datetime) -> dict[str, Any]:

@@ -60,9 +60,13 @@ def start_uplink(runtime_: Runtime) -> Any:
     if not settings.uplink_enabled:
         return None
     from server.uplink.client import Uplink
+    from server.uplink.phone import rate_relayed
+
+    def relayed_rating(site_id: int, data: Any) -> dict[str, Any]:
+        return rate_relayed(runtime_.service, runtime_.write_session_factory, site_id, data)
 
     uplink = Uplink(runtime_.engine, runtime_.session_factory, runtime_.write_session_factory, settings.central_url,
                     settings.uplink_key, batch_size=settings.uplink_batch_size, poll_s=settings.uplink_poll_s,
-                    max_backoff_s=settings.uplink_max_backoff_s)
+                    max_backoff_s=settings.uplink_max_backoff_s, relayed_rating=relayed_rating)
     uplink.start()
     return uplink

@@ -21,3 +21,6 @@ class UplinkState(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The central's public base URL, from its answer to `hello`: the QR codes of new tickets point there
+    # (docs/phone-via-central.md). Empty until a central has told it.
+    phone_base_url: Mapped[str] = mapped_column(String(300), default="", server_default="")

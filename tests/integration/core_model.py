@@ -46,6 +46,7 @@ from server.queue import queries
 from server.queue.actors import Actor
 from server.queue.clock import FixedClock
 from server.queue.hashchain import ChainedEvent, verify_chain
+from server.queue.ratings import RELAYED_BY_CENTRAL
 from server.queue.rules import TRANSITIONS, NumberFormat, Verb
 from server.queue.service import QueueService, RatingRequest
 from server.rollups.apply import apply_events
@@ -446,9 +447,12 @@ class CoreMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ ratings
 
-    @rule(score=st.integers(0, 6), channel=st.sampled_from(["terminal_id", "terminal_token", "keypad", "phone", "staff"]),
-          pick=st.integers(0, 1000))
-    def rate(self, score: int, channel: str, pick: int) -> None:
+    @rule(score=st.integers(0, 6),
+          channel=st.sampled_from(["terminal_id", "terminal_token", "keypad", "phone", "relayed", "staff"]),
+          pick=st.integers(0, 1000), given_hours_ago=st.sampled_from([0, 1, 30, 60]))
+    def rate(self, score: int, channel: str, pick: int, given_hours_ago: int) -> None:
+        """Every way to rate; "relayed" is a phone's rating relayed by the province server (issue 15), given
+        `given_hours_ago` (the link may have been down), delivered with the central's idempotency key."""
         ticket_id = self.active_ticket(pick, TicketStatus.DONE) or self.active_ticket(pick)
         if ticket_id is None:
             return
@@ -462,10 +466,14 @@ class CoreMachine(RuleBasedStateMachine):
             "keypad": (RatingRequest(score=score, ticket_id=ticket_id, counter_id=counter_id, window_token=window_token),
                        BRIDGE),
             "phone": (RatingRequest(score=score, token=token), Actor(kind="citizen")),
+            "relayed": (RatingRequest(score=score, token=token,
+                                      given_at=self.clock.now() - dt.timedelta(hours=given_hours_ago)),
+                        Actor(kind="citizen", role=RELAYED_BY_CENTRAL)),
             "staff": (RatingRequest(score=score, ticket_id=ticket_id), clerk(counter_id)),
         }
         request, actor = requests[channel]
-        rating = self.attempt("rate_" + channel, lambda queue: queue.rate(request, actor))
+        key = f"central-rating:{ticket_id}-{score}" if channel == "relayed" else None  # a redelivery repeats it
+        rating = self.attempt("rate_" + channel, lambda queue: queue.rate(request, actor, idempotency_key=key))
         if channel == "staff":
             assert rating is None, "a clerk gave a rating"
 

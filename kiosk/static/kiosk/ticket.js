@@ -3,6 +3,9 @@
 
    The socket (auth {ticket_token}) joins the rooms ticket:<id> and site:<site>; events are only hints:
    when one concerns this ticket or its field, the page fetches its public view again (debounced).
+   Served by the province server (config.namespace "/phone"), the same page follows the ticket there:
+   a rating is relayed to the site, and may be answered 202 "kept, the result will be shown here" while
+   the site is away; the view's rating_status then says pending, accepted or refused.
 */
 (function () {
   "use strict";
@@ -63,6 +66,9 @@
       default:
         main = t("expired");
     }
+    if (view.site_connected === false && view.as_of && ["waiting", "called", "serving"].includes(view.status)) {
+      extra = t("as_of", {time: KioskTexts.localTime(view.as_of, zone)}); // the central's copy may be behind
+    }
     $("status-main").textContent = main;
     $("status-detail").textContent = detail;
     $("status-detail").hidden = !detail;
@@ -115,7 +121,13 @@
   function ratingStep() {
     const view = state.view;
     const rating = state.rating;
+    if (rating.step === "pending" && view.rating_status && view.rating_status !== "pending") {
+      rating.step = null; // the site's verdict came: thank them, or say why it was not recorded
+      rating.justRated = view.rating_status === "accepted";
+    }
     if (rating.step) return rating.step;
+    if (view.rating_status === "pending") return "pending";
+    if (view.rating_status === "refused" && !view.rated) return "refused";
     if (view.rated) return rating.justRated ? "thanks" : "already";
     if (view.can_rate) return "choose";
     return null;
@@ -126,7 +138,7 @@
     const block = $("rating");
     block.hidden = step === null;
     if (step === null) return;
-    const shown = step === "already" ? "thanks" : step;
+    const shown = {already: "thanks", pending: "thanks", refused: "error"}[step] || step;
     block.querySelectorAll(".p-rating-step").forEach((element) => { element.hidden = element.dataset.step !== shown; });
     const settings = state.view.rating || {buttons: [], reasons: [], low_score_max: 3};
     if (step === "choose") {
@@ -159,10 +171,17 @@
         return element;
       }));
     }
-    if (step === "thanks" || step === "already") {
-      $("rating-thanks").textContent = step === "already" ? t("already_rated") : t("thanks");
+    if (step === "thanks" || step === "already" || step === "pending") {
+      $("rating-thanks").textContent = {already: t("already_rated"), pending: t("rating_pending")}[step] || t("thanks");
     }
     if (step === "error") $("rating-error").textContent = state.rating.error || t("rating_failed");
+    if (step === "refused") {
+      const code = `refused_${state.view.rating_error}`;
+      $("rating-error").textContent = t("rating_refused", {reason: t(t(code) === code ? "refused_other" : code)});
+      $("rating-retry").hidden = !state.view.can_rate;
+    } else {
+      $("rating-retry").hidden = false;
+    }
   }
 
   function chooseScore(score) {
@@ -188,7 +207,12 @@
     } catch (noAnswer) {
       answer = {ok: false, status: 0, data: null};
     }
-    if (answer.ok) {
+    if (answer.status === 202) {
+      // The province server keeps it until the site is back; the verdict comes with a later view.
+      rating.step = "pending";
+      state.view.rating_status = "pending";
+      state.view.can_rate = false;
+    } else if (answer.ok) {
       rating.step = "thanks";
       rating.justRated = true;
       state.view.rated = true;
@@ -218,6 +242,7 @@
   texts.apply(document);
   render();
   HangChoLive.connect({
+    url: config.namespace || undefined,
     auth: {ticket_token: token},
     offlineText: t("connection_lost"),
     onSnapshot: scheduleRefetch,
