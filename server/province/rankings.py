@@ -33,6 +33,7 @@ METRIC_LABELS = {
     "satisfaction_index": N_("Satisfaction index"),
     "wait_p90_s": N_("Wait, 90th percentile"),
     "response_rate": N_("Response rate"),
+    "repeat_visit_rate": N_("Repeat visit rate"),
 }
 GROUP_LABELS = {"service": N_("Field"), "counter": N_("Counter"), "clerk": N_("Clerk")}
 
@@ -67,7 +68,7 @@ class ProvincePeriodQuery(Query):
 class RankingQuery(ProvincePeriodQuery):
     """A period, the metric to rank by and the minimum number of ratings for a full rank."""
 
-    metric: Literal["satisfaction_index", "wait_p90_s", "response_rate"] = "satisfaction_index"
+    metric: Literal["satisfaction_index", "wait_p90_s", "response_rate", "repeat_visit_rate"] = "satisfaction_index"
     min_ratings: int | None = Field(default=None, ge=0, le=100_000)
 
 
@@ -131,11 +132,12 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
 
     @bp.get("/api/v1/province/rankings")
     @allow(*READERS)
-    @documented("Sites ranked by satisfaction index, 90th percentile wait or response rate over a period "
-                "(local dates, inclusive), from the daily roll-ups; sites below the minimum of ratings rank "
-                "last. JSON: a list of {rank, site_id, code, name, issued, served, no_show, ratings, response_rate, "
-                "satisfaction_index, wait_p50_s, wait_p90_s, service_p50_s, enough_ratings}; format=csv or xlsx "
-                "downloads the same rows", query=RankingQuery,
+    @documented("Sites ranked by satisfaction index, 90th percentile wait, response rate or repeat visit rate "
+                "(lower first) over a period (local dates, inclusive), from the daily roll-ups; sites below the "
+                "minimum of ratings rank last. JSON: a list of {rank, site_id, code, name, issued, served, no_show, "
+                "ratings, response_rate, satisfaction_index, wait_p50_s, wait_p90_s, service_p50_s, enough_ratings, "
+                "visits_known, repeat_visits, repeat_visit_rate, returned, flagged_ratings, "
+                "satisfaction_index_unflagged}; format=csv or xlsx downloads the same rows", query=RankingQuery,
                 tags=("province",))
     def api_rankings():  # type: ignore[no-untyped-def]
         query = _parse(RankingQuery)

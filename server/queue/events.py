@@ -37,6 +37,7 @@ CITIZEN_KEYS_FORGOTTEN = "citizen_keys_forgotten"
 LEADER_ITEMS_RAISED = "leader_items_raised"
 LEADER_ACTION_RECORDED = "leader_action_recorded"
 LEADER_ITEM_CLEARED = "leader_item_cleared"
+RATING_FLAGS_REVIEWED = "rating_flags_reviewed"  # a day's rating flags, when they changed (flag_reviews.py)
 SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboard only) took a seq
 
 # Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,
