@@ -1,8 +1,9 @@
 """Issue 14 at the province: repeat visits and flagged ratings in the roll-ups, the rating flags the site's
 log last gave per day, and each site's open red items in the central's live state.
 
-The new counts start at 0 on rows rolled up before this migration (a site rebuilds nothing; its own
-reports read dossier visits and flags from their tables, docs/rollups.md).
+A site's own roll-ups are dropped, so that its scheduler rebuilds them from its tables (dossier visits
+included) at the next run: its reports of two days or more read the repeat visits from them. At the
+central, rows rolled up before this migration keep 0 visits and flags (the events then carried no flags).
 
 Revision ID: 0011_province_flags_and_visits
 Revises: 0010_citizen_keys
@@ -45,6 +46,8 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("province_live_states") as batch:
         batch.add_column(sa.Column("red_items", sa.JSON(), nullable=False, server_default="{}"))
+    for table in ("rollup_days", "rollup_site_days", "rollup_tickets", "rollup_cursors"):
+        op.execute(sa.text(f"DELETE FROM {table} WHERE site_id IN (SELECT id FROM sites)"))
 
 
 def downgrade() -> None:
