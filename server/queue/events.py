@@ -42,7 +42,7 @@ SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboar
 
 # Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,
 # never by a clerk (ticket histories filter them out; Socket.IO sends them to dashboard rooms only).
-RATING_EVENTS = frozenset({RATING_RECEIVED})
+RATING_EVENTS = frozenset({RATING_RECEIVED, RATING_FLAGS_REVIEWED})  # flags name scores and clerks
 
 
 def site_room(site_id: int) -> str:
