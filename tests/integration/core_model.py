@@ -473,8 +473,17 @@ class CoreMachine(RuleBasedStateMachine):
     def rating_flags_reviewed(self, days_back: int, twice: bool) -> None:
         """The scheduler's reading of a day's rating flags into the log (for the province); read again with
         nothing changed, it logs nothing."""
+        from server.models import RatingFlagDay
+        from server.queue.flag_reviews import day_flags
+
         day = (self.clock.now() + dt.timedelta(hours=7)).date() - dt.timedelta(days=days_back)
         self.attempt("review_rating_flags", lambda queue: queue.review_rating_flags(SITE, day))
+        session = self.sessions()
+        try:  # right after a review, what the log last said of the day is the day's flags
+            sent = session.scalar(select(RatingFlagDay.flags).where(RatingFlagDay.business_date == day))
+            assert list(sent or []) == day_flags(session, SITE, day), f"the flags of {day} logged are not the day's"
+        finally:
+            session.close()
         if twice:
             before = self.seq()
             assert self.attempt("review_rating_flags", lambda queue: queue.review_rating_flags(SITE, day)) is False
