@@ -49,6 +49,16 @@ def province_sites(session: Session) -> list[SiteRef]:
     return [SiteRef(int(row.id), str(row.code), str(row.name)) for row in rows]
 
 
+def open_red_items(session: Session, site_id: int, today: dt.date) -> list[dict[str, Any]]:
+    """The site's open red items as the central's live state folded them (server/province/live.py), worst
+    first."""
+    from server.province.live import red_item_rows
+    from server.province.models import SiteLiveState
+
+    state = session.get(SiteLiveState, site_id)
+    return red_item_rows(state.red_items or {}, today) if state is not None else []
+
+
 # --------------------------------------------------------------------------- queries and answers
 
 class ProvincePeriodQuery(Query):
@@ -121,7 +131,8 @@ def _site(sites: list[SiteRef], site_id: int) -> SiteRef:
 
 # --------------------------------------------------------------------------- the blueprint
 
-def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blueprint:
+def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
+              red_items: Callable[[Session, int, dt.date], list[dict[str, Any]]] = open_red_items) -> Blueprint:
     """The province report pages and API (the central's app factory registers it)."""
     bp = Blueprint("province_reports", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/province/reports-static")
@@ -209,7 +220,11 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
         period = _period(query)
         report = site_summary(db_session(), site.id, period, group_by, gettext)
         arguments = {"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by}
+        from server.province.views import BOARD_MESSAGES
+
         return render_template("province/site.html", site=site, report=report, period=period, group_by=group_by,
-                               groups=GROUP_LABELS, arguments=arguments, problem=problem, **staff_context("site"))
+                               groups=GROUP_LABELS, arguments=arguments, problem=problem,
+                               red_items=red_items(db_session(), site.id, _today()), board_messages=BOARD_MESSAGES,
+                               **staff_context("site"))
 
     return bp

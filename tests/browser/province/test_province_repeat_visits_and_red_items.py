@@ -117,6 +117,10 @@ def test_the_rankings_page_shows_repeat_visits_and_flagged_ratings(province_url,
     page.wait_for_selector("#site-table")
     assert page.locator("#total-repeat-rate").inner_text() == "50,0%"
     assert page.locator("#total-flagged").inner_text() == "1"
+    items = page.locator("#red-items li")
+    assert [items.nth(i).inner_text() for i in range(items.count())] == [
+        "Mức hài lòng dưới mục tiêu · tuần từ 02/11/2026 · Quá hạn từ 12/11/2026",
+        "Tỷ lệ đi lại vượt mục tiêu · tuần từ 02/11/2026 · chưa có biện pháp khắc phục"]
     shoot(page, artifacts, "province-site-repeat-visits-1440x900.png")
 
 
