@@ -223,11 +223,18 @@ class CoreMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ tickets
 
-    @initialize(arrivals=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(PRIORITIES)), min_size=2, max_size=8))
-    def the_morning_queue(self, arrivals: list[tuple[int, str | None]]) -> None:
-        """Citizens are waiting when the day's sequence starts, so calls and transfers have work to do."""
-        for service, priority in arrivals:
-            self.issue(service, priority, False)
+    @initialize(arrivals=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(PRIORITIES),
+                                            st.sampled_from([None, 1, 2, 3])), min_size=2, max_size=8),
+                ask_at_kiosk=st.booleans())
+    def the_morning_queue(self, arrivals: list[tuple[int, str | None, int | None]], ask_at_kiosk: bool) -> None:
+        """Citizens are waiting when the day's sequence starts, so calls and transfers have work to do; at
+        half the sites the kiosk asks which visit this is (issue 14)."""
+        if ask_at_kiosk:
+            self.administer("ask_at_kiosk", lambda session: administration.update_site_settings(
+                session, session.get(Site, SITE), {"dossiers": {"ask_visit_at_kiosk": True}}, self.clock.now(),
+                by_staff_id=ADMIN_ID), "dossiers")
+        for service, priority, visit in arrivals:
+            self.issue(service, priority, False, visit)
 
 
     @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans(),
@@ -468,6 +475,21 @@ class CoreMachine(RuleBasedStateMachine):
         rating = self.attempt("rate_" + channel, lambda queue: queue.rate(request, actor))
         if channel == "staff":
             assert rating is None, "a clerk gave a rating"
+
+    @rule(counter=st.sampled_from(COUNTERS), score=st.integers(1, 5), again=st.booleans())
+    def a_hasty_rating_and_its_days_flags(self, counter: int, score: int, again: bool) -> None:
+        """A citizen called, finished at once and rated by the terminal within seconds (a `too_soon` flag);
+        the day's flags are read into the log, and read again after a second such rating (the everyday
+        sequence that sends flags to the province)."""
+        for _ in range(2 if again else 1):
+            self.attempt("open_counter", lambda queue: queue.open_counter(counter, clerk(counter)))
+            called = self.attempt("call_next", lambda queue: queue.call_next(counter, clerk(counter)))
+            if called is None:
+                return
+            self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
+            self.attempt("rate_terminal_id", lambda queue: queue.rate(RatingRequest(score=score, ticket_id=called.id),
+                                                                     terminal(counter)))
+            self.rating_flags_reviewed(0, False)
 
     @rule(days_back=st.sampled_from([0, 0, 1, 2]), twice=st.booleans())
     def rating_flags_reviewed(self, days_back: int, twice: bool) -> None:
