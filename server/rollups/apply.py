@@ -48,7 +48,6 @@ Key = tuple[dt.date, int, int, int]  # business day, field, counter, clerk (0 = 
 STATE_COLUMNS = ("site_id", "ticket_id", "business_date", "service_id", "counter_id", "clerk_id", "status", "issued_at",
                  "first_called_at", "called_at", "started_at", "finished_at", "score", "reasons", "declared_visit",
                  "dossier_outcome", "dossier_repeat", "dossier_breach", "flagged")
-FLAG_EVENTS = frozenset({ev.DOSSIER_ATTACHED, ev.RATING_FLAGS_REVIEWED})
 
 
 class TicketState:
