@@ -77,7 +77,8 @@ def fold_red_items(red: dict[str, Any], event_type: str, payload: dict[str, Any]
     """A site's open red items: raised by the weekly review, given a due date by the head of the centre's
     action, gone once cleared (only with an action and a note, at the site)."""
     if event_type == "leader_items_raised":
-        for item in payload.get("items") or []:
+        items = payload.get("items")
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("item_id") is not None:
                 red[str(item["item_id"])] = {"kind": str(item.get("kind") or ""),
                                              "week_start": str(payload.get("week_start") or ""), "due": None}

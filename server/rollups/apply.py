@@ -271,9 +271,8 @@ def tickets_named(events: Iterable[EventLike]) -> set[int]:
         if event.type in TICKET_EVENTS or event.type == ev.DOSSIER_ATTACHED:
             found.add(_id(payload.get("id") or payload.get("ticket_id")))
         elif event.type == ev.RATING_FLAGS_REVIEWED:
-            for entry in [*(payload.get("flags") or []), *(payload.get("unflagged") or [])]:
-                if isinstance(entry, dict):
-                    found.add(_id(entry.get("ticket_id")))
+            for entry in [*_entries(payload.get("flags")), *_entries(payload.get("unflagged"))]:
+                found.add(_id(entry.get("ticket_id")))
     found.discard(NONE)
     return found
 
@@ -405,9 +404,8 @@ class _Roller:
         longer flagged are not. A ticket older than the retained days is left as it was counted."""
         marks: dict[int, bool] = {}
         for flag, entries in ((False, payload.get("unflagged")), (True, payload.get("flags"))):
-            for entry in entries or []:
-                if isinstance(entry, dict):
-                    marks[_id(entry.get("ticket_id"))] = flag
+            for entry in _entries(entries):
+                marks[_id(entry.get("ticket_id"))] = flag
         for ticket_id, flag in marks.items():
             ticket = self.tickets.get(ticket_id)
             if ticket is not None and ticket.flagged != flag:
@@ -459,6 +457,11 @@ class _Roller:
         labels = self.labels.setdefault(kind, {})
         if labels.get(str(identifier)) != label:
             labels[str(identifier)] = label
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a payload (anything else in it is ignored: the fold never fails a batch)."""
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
 
 
 def _visit_answer(value: Any) -> int | None:
