@@ -30,6 +30,10 @@ MUTATIONS = [
      "    return [(candidate, numbers[candidate.ticket_id]) for candidate in sorted(order, key=lambda c: numbers[c.ticket_id])]"),
     ("committed events are not all pushed (only the last of a unit of work)",
      "server/queue/unit_of_work.py", "                self.publisher.publish(events)", "                self.publisher.publish(events[-1:])"),
+    ("the roll-ups forget the kiosk's 'which visit' answer (the province under-counts repeat visits)",
+     "server/rollups/apply.py", 'declared_visit=_visit_answer(payload.get("declared_visit"))', "declared_visit=None"),
+    ("a day's rating flags are logged only the first time (later flags never reach the province)",
+     "server/queue/flag_reviews.py", "        if flags == before:\n", "        if row is not None or flags == before:\n"),
 ]
 only = os.environ.get("ONLY", "")
 subprocess.run(["git", "-C", MAIN, "worktree", "add", "--detach", WT, "HEAD"], check=True, capture_output=True)

@@ -440,6 +440,20 @@ class LeaderReview(Base):
     created_at: Mapped[dt.datetime]
 
 
+class RatingFlagDay(Base):
+    """The rating flags of one business day as last sent to the event log (server/queue/flag_reviews.py):
+    flags are computed, never stored on a rating; this row only lets the next review say what changed."""
+
+    __tablename__ = "rating_flag_days"
+    __table_args__ = (UniqueConstraint("site_id", "business_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    # [{rating_id, ticket_id, service_id, counter_id, clerk_id, score, kinds}], by rating id.
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[dt.datetime]
+
+
 class RatingWindow(Base):
     """The time a counter's rating terminal or keypad may rate the ticket just finished there."""
 

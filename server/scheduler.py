@@ -214,6 +214,28 @@ def leader_review(runtime: Runtime, service: QueueService, site_id: int) -> None
         logger.info("site %s: week of %s reviewed, %d red item(s)", site_id, week, len(items))
 
 
+@register_job("rating_flag_review", every_s=300)
+def rating_flag_review(runtime: Runtime, service: QueueService, site_id: int) -> None:
+    """The rating flags of today and the days a late phone rating can still change go to the event log
+    when they changed, so the province sees them (server/queue/flag_reviews.py)."""
+    from server.models import RatingFlagDay
+    from server.queue.flag_reviews import REVIEW_DAYS, day_flags
+
+    session = service.session
+    site = session.get(Site, site_id)
+    if site is None:
+        return
+    today = business_date(runtime.clock.now(), site.timezone)
+    for day in (today - dt.timedelta(days=back) for back in range(REVIEW_DAYS - 1, -1, -1)):
+        # Read first without the site's write lock; the verb reads again under it only when they changed.
+        sent = session.scalar(select(RatingFlagDay.flags).where(RatingFlagDay.site_id == site_id,
+                                                                RatingFlagDay.business_date == day))
+        changed = day_flags(session, site_id, day) != list(sent or [])
+        session.rollback()
+        if changed and service.review_rating_flags(site_id, day):
+            logger.info("site %s: rating flags of %s logged", site_id, day)
+
+
 @register_job("forget_citizen_keys", every_s=3600)
 def forget_citizen_keys(runtime: Runtime, service: QueueService, site_id: int) -> None:
     """Repeat-visit keys (hashed phone numbers or IDs) are deleted once their retention is over."""

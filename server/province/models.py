@@ -83,6 +83,9 @@ class SiteLiveState(Base):
     satisfied_today: Mapped[int] = mapped_column(Integer, default=0)
     # The site's own open alerts (alert id → kind), from its alert events.
     open_alerts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The leader's red items not yet cleared (item id → {kind, week_start, due}), from the site's
+    # leader_items_raised / leader_action_recorded / leader_item_cleared events.
+    red_items: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 

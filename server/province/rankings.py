@@ -33,6 +33,7 @@ METRIC_LABELS = {
     "satisfaction_index": N_("Satisfaction index"),
     "wait_p90_s": N_("Wait, 90th percentile"),
     "response_rate": N_("Response rate"),
+    "repeat_visit_rate": N_("Repeat visit rate"),
 }
 GROUP_LABELS = {"service": N_("Field"), "counter": N_("Counter"), "clerk": N_("Clerk")}
 
@@ -46,6 +47,16 @@ def province_sites(session: Session) -> list[SiteRef]:
     """Every site registered at the central: `id`, `code` and `name` of the `province_sites` table, by code."""
     rows = session.execute(text(f"SELECT id, code, name FROM {SITES_TABLE} ORDER BY code"))
     return [SiteRef(int(row.id), str(row.code), str(row.name)) for row in rows]
+
+
+def open_red_items(session: Session, site_id: int, today: dt.date) -> list[dict[str, Any]]:
+    """The site's open red items as the central's live state folded them (server/province/live.py), worst
+    first."""
+    from server.province.live import red_item_rows
+    from server.province.models import SiteLiveState
+
+    state = session.get(SiteLiveState, site_id)
+    return red_item_rows(state.red_items or {}, today) if state is not None else []
 
 
 # --------------------------------------------------------------------------- queries and answers
@@ -67,7 +78,7 @@ class ProvincePeriodQuery(Query):
 class RankingQuery(ProvincePeriodQuery):
     """A period, the metric to rank by and the minimum number of ratings for a full rank."""
 
-    metric: Literal["satisfaction_index", "wait_p90_s", "response_rate"] = "satisfaction_index"
+    metric: Literal["satisfaction_index", "wait_p90_s", "response_rate", "repeat_visit_rate"] = "satisfaction_index"
     min_ratings: int | None = Field(default=None, ge=0, le=100_000)
 
 
@@ -120,7 +131,8 @@ def _site(sites: list[SiteRef], site_id: int) -> SiteRef:
 
 # --------------------------------------------------------------------------- the blueprint
 
-def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blueprint:
+def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
+              red_items: Callable[[Session, int, dt.date], list[dict[str, Any]]] = open_red_items) -> Blueprint:
     """The province report pages and API (the central's app factory registers it)."""
     bp = Blueprint("province_reports", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/province/reports-static")
@@ -131,11 +143,12 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
 
     @bp.get("/api/v1/province/rankings")
     @allow(*READERS)
-    @documented("Sites ranked by satisfaction index, 90th percentile wait or response rate over a period "
-                "(local dates, inclusive), from the daily roll-ups; sites below the minimum of ratings rank "
-                "last. JSON: a list of {rank, site_id, code, name, issued, served, no_show, ratings, response_rate, "
-                "satisfaction_index, wait_p50_s, wait_p90_s, service_p50_s, enough_ratings}; format=csv or xlsx "
-                "downloads the same rows", query=RankingQuery,
+    @documented("Sites ranked by satisfaction index, 90th percentile wait, response rate or repeat visit rate "
+                "(lower first) over a period (local dates, inclusive), from the daily roll-ups; sites below the "
+                "minimum of ratings rank last. JSON: a list of {rank, site_id, code, name, issued, served, no_show, "
+                "ratings, response_rate, satisfaction_index, wait_p50_s, wait_p90_s, service_p50_s, enough_ratings, "
+                "visits_known, repeat_visits, repeat_visit_rate, returned, flagged_ratings, "
+                "satisfaction_index_unflagged}; format=csv or xlsx downloads the same rows", query=RankingQuery,
                 tags=("province",))
     def api_rankings():  # type: ignore[no-untyped-def]
         query = _parse(RankingQuery)
@@ -207,7 +220,11 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
         period = _period(query)
         report = site_summary(db_session(), site.id, period, group_by, gettext)
         arguments = {"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by}
+        from server.province.views import BOARD_MESSAGES
+
         return render_template("province/site.html", site=site, report=report, period=period, group_by=group_by,
-                               groups=GROUP_LABELS, arguments=arguments, problem=problem, **staff_context("site"))
+                               groups=GROUP_LABELS, arguments=arguments, problem=problem,
+                               red_items=red_items(db_session(), site.id, _today()), board_messages=BOARD_MESSAGES,
+                               **staff_context("site"))
 
     return bp

@@ -35,7 +35,29 @@ BOARD_MESSAGES = {
     "lag": N_("%(count)s events behind"),
     "sites_summary": N_("%(total)s sites · %(connected)s connected · %(waiting)s citizens waiting"),
     "session_expired": N_("Your log-in has expired. Please log in again."),
+    "red_overdue": N_("%(count)s overdue"),
+    "red_due": N_("action due %(date)s"),
+    "red_no_action": N_("no action recorded yet"),
+    "red_week": N_("week of %(date)s"),
+    "red_more": N_("and %(count)s more"),
+    # The leader's red items (server/queue/leadership.py KINDS), as the site's own board names them.
+    "kind_satisfaction_low": N_("Satisfaction below target"),
+    "kind_wait_p90_high": N_("Waiting time (P90) above target"),
+    "kind_repeat_rate_high": N_("Repeat visits above target"),
+    "kind_rating_flags": N_("Ratings flagged as doubtful"),
+    "kind_alerts_open": N_("Alerts left open"),
+    "kind_response_rate_low": N_("Too few citizens rate"),
 }
+
+
+class RedItem(Answer):
+    """An open red item of the site's leader's board, worst first (overdue, oldest week, most serious)."""
+
+    item_id: int
+    kind: str
+    week_start: str | None
+    due: str | None
+    overdue: bool
 
 
 class ProvinceSiteRow(Answer):
@@ -53,6 +75,9 @@ class ProvinceSiteRow(Answer):
     ratings_today: int
     satisfaction_today: float | None
     open_alerts: int
+    red_items_open: int
+    red_items_overdue: int
+    red_items: list[RedItem]
 
 
 class VerifyAnswer(Answer):

@@ -37,11 +37,12 @@ CITIZEN_KEYS_FORGOTTEN = "citizen_keys_forgotten"
 LEADER_ITEMS_RAISED = "leader_items_raised"
 LEADER_ACTION_RECORDED = "leader_action_recorded"
 LEADER_ITEM_CLEARED = "leader_item_cleared"
+RATING_FLAGS_REVIEWED = "rating_flags_reviewed"  # a day's rating flags, when they changed (flag_reviews.py)
 SEQ_ADVANCED = "seq_advanced"  # to the site room when a private event (dashboard only) took a seq
 
 # Events that carry a citizen's verdict: readable by supervisors, administrators and inspectors only,
 # never by a clerk (ticket histories filter them out; Socket.IO sends them to dashboard rooms only).
-RATING_EVENTS = frozenset({RATING_RECEIVED})
+RATING_EVENTS = frozenset({RATING_RECEIVED, RATING_FLAGS_REVIEWED})  # flags name scores and clerks
 
 
 def site_room(site_id: int) -> str:

@@ -6,6 +6,7 @@ verbs, each a single call into the concern module that owns it:
 | tickets | tickets.py | issue_ticket, call_next, recall, skip, start, finish, transfer, cancel, counter_action |
 | counters | counters.py | open_counter, close_counter, pause_counter, resume_counter |
 | ratings | ratings.py | rate |
+| rating flags into the log | flag_reviews.py | review_rating_flags |
 | printing | printing.py | reprint, record_print_result, fail_overdue_print_jobs |
 | devices and alerts | devices.py, alerts.py | report_device_status, raise_overdue_device_alerts, acknowledge_alert, raise_alert, settle_alerts |
 | the business day | day.py | issuing_state, expire_previous_days |
@@ -33,6 +34,7 @@ from server.queue.counters import Counters
 from server.queue.day import Day, forget_calendars
 from server.queue.devices import Devices
 from server.queue.dossiers import Dossiers
+from server.queue.flag_reviews import FlagReviews
 from server.queue.leadership import Leadership
 from server.queue.printing import Printing
 from server.queue.ratings import RatingRequest, Ratings
@@ -59,6 +61,7 @@ class QueueService:
         self.announcements = Announcements(self.uow)
         self.dossiers = Dossiers(self.uow)
         self.leadership = Leadership(self.uow)
+        self.flag_reviews = FlagReviews(self.uow)
 
     @property
     def session(self) -> Session:
@@ -146,6 +149,9 @@ class QueueService:
         return self.leadership.clear_item(item_id, actor, note)
 
     # ------------------------------------------------------------------ ratings
+    def review_rating_flags(self, site_id: int, day: dt.date) -> bool:
+        return self.flag_reviews.review_rating_flags(site_id, day)
+
     def rate(self, request: RatingRequest, actor: Actor, idempotency_key: str | None = None) -> Rating:
         return self.ratings.rate(request, actor, idempotency_key)
 

@@ -167,7 +167,7 @@ def summary_report(session: Session, site_ids: Iterable[int], period: Period, gr
         use_rollups or period.days >= ROLLUP_MIN_DAYS) else None
     if from_rollups is not None:
         figures, totals = from_rollups
-        _add_visits_and_flags(session, scope, figures, totals)
+        _period_flags(session, scope, figures, totals)
     else:
         figures = _aggregate(session, scope)
         totals = Figures()
@@ -263,20 +263,18 @@ def _aggregate(session: Session, scope: ReportScope) -> dict[Any, Figures]:
     return figures
 
 
-def _add_visits_and_flags(session: Session, scope: ReportScope, figures: dict[Any, Figures], totals: Figures) -> None:
-    """The roll-ups count tickets and ratings, not dossier visits or rating flags: those come from their
-    own tables (only the period's tickets with a dossier or a kiosk answer, and its flagged ratings)."""
+def _period_flags(session: Session, scope: ReportScope, figures: dict[Any, Figures], totals: Figures) -> None:
+    """The roll-ups carry the repeat visits and the flags each day's review sent to the log (what the
+    province reads). The site's own report computes the period's flags afresh instead, with today's
+    thresholds (docs/ratings.md: a changed threshold applies to past periods too, and a clerk far above the
+    others is judged over the whole period)."""
     key = group_column(scope.group_by)
     extra: dict[Any, Figures] = {}
-    _visits(session, scope, key, extra)
     _flagged(session, scope, key, extra)
+    for target in (*figures.values(), totals):
+        target.flagged_scores = {score: 0 for score in range(1, 6)}
     for group_key, found in extra.items():
         for target in (figures.setdefault(group_key, Figures()), totals):
-            target.visits_known += found.visits_known
-            target.repeat_visits += found.repeat_visits
-            target.dossier_visits += found.dossier_visits
-            target.returned += found.returned
-            target.guidance_breaches += found.guidance_breaches
             for score, count in found.flagged_scores.items():
                 target.flagged_scores[score] += count
 

@@ -46,7 +46,8 @@ class EventLike(Protocol):
 Key = tuple[dt.date, int, int, int]  # business day, field, counter, clerk (0 = none)
 
 STATE_COLUMNS = ("site_id", "ticket_id", "business_date", "service_id", "counter_id", "clerk_id", "status", "issued_at",
-                 "first_called_at", "called_at", "started_at", "finished_at", "score", "reasons")
+                 "first_called_at", "called_at", "started_at", "finished_at", "score", "reasons", "declared_visit",
+                 "dossier_outcome", "dossier_repeat", "dossier_breach", "flagged")
 
 
 class TicketState:
@@ -59,6 +60,9 @@ class TicketState:
             setattr(self, name, values.get(name))
         if self.reasons is None:
             self.reasons = []
+        self.dossier_repeat = bool(self.dossier_repeat)
+        self.dossier_breach = bool(self.dossier_breach)
+        self.flagged = bool(self.flagged)
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in STATE_COLUMNS}
@@ -103,6 +107,12 @@ class Delta:
     ratings: int = 0
     score_sum: int = 0
     scores: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
+    visits_known: int = 0
+    repeat_visits: int = 0
+    dossier_visits: int = 0
+    returned: int = 0
+    guidance_breaches: int = 0
+    flagged: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])  # flagged ratings by score
     reasons: dict[str, int] = field(default_factory=dict)
     wait: dict[int, int] = field(default_factory=dict)
     service: dict[int, int] = field(default_factory=dict)
@@ -121,6 +131,19 @@ class Delta:
             _count(self.wait, bucket_of((ticket.first_called_at - ticket.issued_at).total_seconds()), sign)
         if ticket.score is not None:
             self.add_rating(ticket.score, ticket.reasons or [], sign)
+            if ticket.flagged:
+                self.flagged[ticket.score - 1] += sign
+        if ticket.dossier_outcome is not None or ticket.declared_visit is not None:
+            # The summary report's definitions (server/reports/summary.py `_visits`).
+            self.visits_known += sign
+            if ticket.dossier_repeat or (ticket.declared_visit or 0) >= 2:
+                self.repeat_visits += sign
+        if ticket.dossier_outcome is not None:
+            self.dossier_visits += sign
+            if ticket.dossier_outcome == "returned":
+                self.returned += sign
+            if ticket.dossier_breach:
+                self.guidance_breaches += sign
 
     def add_rating(self, score: int, reasons: Iterable[Any], sign: int) -> None:
         self.ratings += sign
@@ -133,11 +156,11 @@ class Delta:
         """A row's measures (a dict of the table's columns) with this delta added; `dense`: the row keeps
         its histograms as lists (per-site rows, buckets.py)."""
         result = dict(values)
-        for name in ("issued", "served", "no_show", "transferred", "ratings", "score_sum"):
+        for name in COUNTS:
             result[name] = (values.get(name) or 0) + getattr(self, name)
         for index in range(5):
-            name = f"score_{index + 1}"
-            result[name] = (values.get(name) or 0) + self.scores[index]
+            for name, tally in ((f"score_{index + 1}", self.scores), (f"flagged_{index + 1}", self.flagged)):
+                result[name] = (values.get(name) or 0) + tally[index]
         reasons = {str(k): int(v) for k, v in (values.get("reasons") or {}).items()}
         for code, count in self.reasons.items():
             _count(reasons, code, count)
@@ -149,18 +172,24 @@ class Delta:
         return result
 
     def merge(self, other: "Delta") -> None:
-        for name in ("issued", "served", "no_show", "transferred", "ratings", "score_sum"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for index in range(5):
             self.scores[index] += other.scores[index]
+            self.flagged[index] += other.flagged[index]
         for code, count in other.reasons.items():
             _count(self.reasons, code, count)
         add_into(self.wait, other.wait)
         add_into(self.service, other.service)
 
     def empty(self) -> bool:
-        return not (self.issued or self.served or self.no_show or self.transferred or self.ratings or self.score_sum
-                    or any(self.scores) or self.reasons or self.wait or self.service)
+        return not (any(getattr(self, name) for name in COUNTS) or any(self.scores) or any(self.flagged)
+                    or self.reasons or self.wait or self.service)
+
+
+# The plain counts of a Delta and of a roll-up row (scores and flagged ratings by score are lists).
+COUNTS = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "visits_known", "repeat_visits",
+          "dossier_visits", "returned", "guidance_breaches")
 
 
 def _count(tally: dict[Any, int], key: Any, sign: int) -> None:
@@ -211,10 +240,7 @@ def apply_events(session: Session, site_id: int, events: Iterable[EventLike], *,
     fresh = sorted((event for event in events if event.seq > cursor.rolled_up_seq), key=lambda event: event.seq)
     if not fresh:
         return 0
-    ticket_ids = {_id(event.payload.get("id") or event.payload.get("ticket_id")) for event in fresh
-                  if event.type in TICKET_EVENTS}
-    ticket_ids.discard(NONE)
-    tickets = load_states(session, site_id, ticket_ids)
+    tickets = load_states(session, site_id, tickets_named(fresh))
     roller = _Roller(site_id, timezone, tickets, copy.deepcopy(cursor.counter_clerks or {}),
                      copy.deepcopy(cursor.labels or {}))
     for event in fresh:
@@ -237,8 +263,24 @@ def apply_events(session: Session, site_id: int, events: Iterable[EventLike], *,
     return len(fresh)
 
 
+def tickets_named(events: Iterable[EventLike]) -> set[int]:
+    """The tickets whose roll-up state a batch may change (their rows are loaded once per batch)."""
+    found: set[int] = set()
+    for event in events:
+        payload = event.payload or {}
+        if event.type in TICKET_EVENTS or event.type == ev.DOSSIER_ATTACHED:
+            found.add(_id(payload.get("id") or payload.get("ticket_id")))
+        elif event.type == ev.RATING_FLAGS_REVIEWED:
+            for entry in [*_entries(payload.get("flags")), *_entries(payload.get("unflagged"))]:
+                found.add(_id(entry.get("ticket_id")))
+    found.discard(NONE)
+    return found
+
+
 MEASURES = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "score_1", "score_2", "score_3",
-            "score_4", "score_5", "reasons", "wait_histogram", "service_histogram")
+            "score_4", "score_5", "visits_known", "repeat_visits", "dossier_visits", "returned", "guidance_breaches",
+            "flagged_1", "flagged_2", "flagged_3", "flagged_4", "flagged_5", "reasons", "wait_histogram",
+            "service_histogram")
 FINE_KEY = ("grain", "business_date", "service_id", "counter_id", "clerk_id")
 SITE_KEY = ("grain", "business_date")
 
@@ -315,7 +357,10 @@ class _Roller:
             self._label("counters", counter_id, payload.get("counter_number"))
             self._label("clerks", payload.get("clerk_id"), payload.get("clerk_name"))
             return
-        if event.type not in TICKET_EVENTS:
+        if event.type == ev.RATING_FLAGS_REVIEWED:
+            self._review_flags(payload)
+            return
+        if event.type not in TICKET_EVENTS and event.type != ev.DOSSIER_ATTACHED:
             return
         ticket_id = _id(payload.get("id") or payload.get("ticket_id"))
         self._label("counters", payload.get("counter_id"), payload.get("counter_number"))
@@ -327,7 +372,7 @@ class _Roller:
                                   service_id=_id(payload.get("service_id")), counter_id=NONE, clerk_id=NONE,
                                   status=str(payload.get("status") or "waiting"), issued_at=issued_at,
                                   first_called_at=None, called_at=None, started_at=None, finished_at=None,
-                                  score=None, reasons=[])
+                                  score=None, reasons=[], declared_visit=_visit_answer(payload.get("declared_visit")))
             self.tickets[ticket_id] = ticket
             self.new_tickets.append(ticket)
             self.deltas[_key(ticket)].add_ticket(ticket, +1)
@@ -345,14 +390,36 @@ class _Roller:
                        _id(payload.get("clerk_id")))
                 self.deltas[key].add_rating(int(payload["score"]), payload.get("reasons") or [], +1)
             return
+        self._move(ticket, lambda: self._change(ticket, event, payload))
+
+    def _move(self, ticket: TicketState, change: Any) -> None:
+        """Take the ticket's contribution out, change it, put it back in."""
         self.deltas[_key(ticket)].add_ticket(ticket, -1)
-        self._change(ticket, event, payload)
+        change()
         self.deltas[_key(ticket)].add_ticket(ticket, +1)
-        self.changed[ticket_id] = ticket
+        self.changed[ticket.ticket_id] = ticket
+
+    def _review_flags(self, payload: dict[str, Any]) -> None:
+        """A day's flags as the site last read them: the ratings named are flagged, those it names as no
+        longer flagged are not. A ticket older than the retained days is left as it was counted."""
+        marks: dict[int, bool] = {}
+        for flag, entries in ((False, payload.get("unflagged")), (True, payload.get("flags"))):
+            for entry in _entries(entries):
+                marks[_id(entry.get("ticket_id"))] = flag
+        for ticket_id, flag in marks.items():
+            ticket = self.tickets.get(ticket_id)
+            if ticket is not None and ticket.flagged != flag:
+                self._move(ticket, lambda ticket=ticket, flag=flag: setattr(ticket, "flagged", flag))
 
     def _change(self, ticket: TicketState, event: EventLike, payload: dict[str, Any]) -> None:
         """The same changes the verbs of server/queue/tickets.py and ratings.py make to the ticket."""
         at = event.created_at
+        if event.type == ev.DOSSIER_ATTACHED:
+            # A correction replaces the visit's dossier: the latest event says what it is.
+            ticket.dossier_outcome = str(payload.get("outcome") or "received")
+            ticket.dossier_repeat = bool(payload.get("repeat"))
+            ticket.dossier_breach = bool(payload.get("breach"))
+            return
         if event.type == ev.RATING_RECEIVED:
             score = payload.get("score")
             if score is not None and ticket.score is None:
@@ -390,6 +457,15 @@ class _Roller:
         labels = self.labels.setdefault(kind, {})
         if labels.get(str(identifier)) != label:
             labels[str(identifier)] = label
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a payload (anything else in it is ignored: the fold never fails a batch)."""
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _visit_answer(value: Any) -> int | None:
+    return value if value in (1, 2, 3) else None
 
 
 def apply_ticket_rows(session: Session, site_id: int, tickets: Sequence[TicketState],

@@ -3,7 +3,9 @@
 `generate_events(site_code, days, seed)` yields the events (seq from 1, the hash chain of
 server/queue/hashchain.py) of `days` business days ending yesterday: counters opening with their clerk,
 tickets issued through the morning and afternoon sessions, called, served (some started first),
-skipped, transferred to another field, and rated (low scores with reasons). Each commune draws its own
+skipped, transferred to another field, and rated (low scores with reasons); with issue 14's facts too:
+dossiers attached to about half the visits (some repeats, some returned for more papers), each day's
+rating flags, and the leader's weekly red items with actions and clearings. Each commune draws its own
 size, speed and citizens' mood from its code and the seed, so rankings differ. The payloads have the
 shapes the real verbs record (server/queue/tickets.py, ratings.py, counters.py). Every name says it is
 demo data. Pure Python and fast: 10 communes × 90 days is a few seconds.
@@ -113,13 +115,89 @@ def generate_events(site_code: str, days: int, seed: int = 1, *, end: dt.date | 
     seq, previous = first_seq - 1, previous_hash or GENESIS
     ticket_ids = iter(range(1, 10**9))
     rating_ids = iter(range(1, 10**9))
+    # Issue 14's facts draw from their own generator, so the queue's history stays what it was.
+    accountability = _Accountability(place, _rng(site_code, seed + 2))
     for business_day in dates:
-        for created_at, event_type, payload in _day(place, business_day, rng, ticket_ids, rating_ids):
+        day_events = _day(place, business_day, rng, ticket_ids, rating_ids)
+        for created_at, event_type, payload in accountability.add_to(business_day, day_events):
             seq += 1
             digest = chain_hash(previous, canonical_event(site_id, seq, event_type, payload, created_at)) if chained else ""
             previous = digest or previous
             yield ChainedEvent(site_id=site_id, seq=seq, type=event_type, payload=payload, created_at=created_at,
                                hash=digest)
+
+
+class _Accountability:
+    """Dossiers on visits, the day's rating flags and the leader's weekly red items of a simulated commune
+    (payloads as server/queue/dossiers.py, flag_reviews.py and leadership.py write them). Each commune has
+    its own share of repeat visits and of doubtful ratings, so the province's rankings differ."""
+
+    KINDS = ("satisfaction_low", "wait_p90_high", "repeat_rate_high", "rating_flags", "alerts_open",
+             "response_rate_low")
+
+    def __init__(self, place: Commune, rng: random.Random) -> None:
+        self.rng = rng
+        self.repeat_share = rng.uniform(0.04, 0.3)
+        self.returned_share = rng.uniform(0.05, 0.25)
+        self.flag_share = rng.choice((0.0, 0.01, 0.03, 0.08))
+        self.open_items: dict[int, dt.date] = {}  # item id → its week
+        self.item_ids = iter(range(1, 10**9))
+        self.codes = iter(range(1, 10**9))
+        self.place = place
+
+    def add_to(self, day: dt.date, events: list[tuple[dt.datetime, str, dict[str, Any]]]
+               ) -> list[tuple[dt.datetime, str, dict[str, Any]]]:
+        rng = self.rng
+        extra: list[tuple[dt.datetime, str, dict[str, Any]]] = []
+        rated: list[dict[str, Any]] = []
+        for at, event_type, payload in events:
+            if event_type == ev.RATING_RECEIVED:
+                rated.append(payload)
+            if event_type != ev.TICKET_FINISHED or rng.random() >= 0.5:
+                continue
+            repeat = rng.random() < self.repeat_share
+            outcome = ("returned" if rng.random() < self.returned_share else
+                       rng.choices(("received", "result", "guidance"), weights=(60, 25, 15))[0])
+            breach = outcome == "returned" and repeat and rng.random() < 0.25
+            extra.append((at - dt.timedelta(seconds=5), ev.DOSSIER_ATTACHED, {
+                "id": payload["id"], "number": payload["number"], "service_id": payload["service_id"],
+                "counter_id": payload["counter_id"], "clerk_id": payload["clerk_id"],
+                "code": f"MO-PHONG-{self.place.code}-{next(self.codes):06d}", "outcome": outcome,
+                "missing": ["don"] if outcome == "returned" else [], "visit_number": 2 if repeat else 1,
+                "repeat": repeat, "breach": breach, "new_missing": ["ban_ve"] if breach else [],
+                "replaced_code": None, "keyed": False}))
+        flags = [{"rating_id": rating["rating_id"], "ticket_id": rating["ticket_id"], "service_id": rating["service_id"],
+                  "counter_id": rating["counter_id"], "clerk_id": rating["clerk_id"], "score": rating["score"],
+                  "kinds": [rng.choice(("burst", "too_soon", "counter_not_open"))]}
+                 for rating in rated if rng.random() < self.flag_share]
+        if flags:
+            extra.append((_at(day, 18, 0), ev.RATING_FLAGS_REVIEWED,
+                          {"business_date": day.isoformat(), "flags": flags, "unflagged": []}))
+        if day.weekday() == 0:
+            extra.extend(self._weekly_review(day))
+        return sorted([*events, *extra], key=lambda item: item[0])
+
+    def _weekly_review(self, monday: dt.date) -> list[tuple[dt.datetime, str, dict[str, Any]]]:
+        """The last week's red items (a few per commune), an action on most, last weeks' items cleared."""
+        rng, week = self.rng, monday - dt.timedelta(days=7)
+        out: list[tuple[dt.datetime, str, dict[str, Any]]] = []
+        for item_id, raised_week in list(self.open_items.items()):
+            if raised_week < week and rng.random() < 0.7:
+                out.append((_at(monday, 6, 30), ev.LEADER_ITEM_CLEARED, {
+                    "item_id": item_id, "week_start": raised_week.isoformat(), "note": "Đã khắc phục (mô phỏng)",
+                    "by": 1}))
+                del self.open_items[item_id]
+        kinds = rng.sample(self.KINDS, rng.choice((0, 0, 1, 1, 2, 3)))
+        items = [{"item_id": next(self.item_ids), "kind": kind, "figure": None, "target": None} for kind in kinds]
+        out.append((_at(monday, 6, 40), ev.LEADER_ITEMS_RAISED, {"week_start": week.isoformat(), "items": items}))
+        for item in items:
+            self.open_items[item["item_id"]] = week
+            if rng.random() < 0.75:
+                due = monday + dt.timedelta(days=rng.randint(2, 12))
+                out.append((_at(monday, 6, 50), ev.LEADER_ACTION_RECORDED, {
+                    "item_id": item["item_id"], "kind": item["kind"], "week_start": week.isoformat(),
+                    "action": "Rà soát và nhắc nhở cán bộ (mô phỏng)", "due": due.isoformat(), "by": 1}))
+        return out
 
 
 def _at(day: dt.date, hour: int, minute: float) -> dt.datetime:

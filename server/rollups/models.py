@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base
@@ -32,6 +32,19 @@ class Measures:
     score_3: Mapped[int] = mapped_column(Integer, default=0)
     score_4: Mapped[int] = mapped_column(Integer, default=0)
     score_5: Mapped[int] = mapped_column(Integer, default=0)
+    # Repeat visits and dossier outcomes (docs/dossiers.md): visits whose count is known (a dossier code or
+    # the kiosk's answer), the repeats among them, dossier visits, "returned for more papers", breaches.
+    visits_known: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_visits: Mapped[int] = mapped_column(Integer, default=0)
+    dossier_visits: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    guidance_breaches: Mapped[int] = mapped_column(Integer, default=0)
+    # Flagged ratings by score (docs/ratings.md, "Flags"): shown beside the figures, never taken out.
+    flagged_1: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_2: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_3: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_4: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_5: Mapped[int] = mapped_column(Integer, default=0)
     # Reason code → how many ratings gave it.
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Waiting time (first call − issue) and service time (finish − start) histograms (buckets.py): bucket →
@@ -89,6 +102,13 @@ class RollupTicket(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     score: Mapped[int | None] = mapped_column(Integer, default=None)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # The kiosk's "đến lần thứ mấy" answer, the dossier attached (its outcome, repeat and breach marks) and
+    # whether the site's last review of the day's ratings flagged this ticket's rating.
+    declared_visit: Mapped[int | None] = mapped_column(Integer, default=None)
+    dossier_outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    dossier_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    dossier_breach: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RollupCursor(Base):

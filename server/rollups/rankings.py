@@ -23,10 +23,11 @@ from server.reports.summary import TOTAL, Figures
 from server.rollups.models import RollupCursor
 from server.rollups.report import rollup_figures, site_day_rows
 
-Metric = Literal["satisfaction_index", "wait_p90_s", "response_rate"]
-METRICS: tuple[str, ...] = ("satisfaction_index", "wait_p90_s", "response_rate")
-# Higher is better for these; lower for the others.
-HIGHER_IS_BETTER = {"satisfaction_index": True, "response_rate": True, "wait_p90_s": False}
+Metric = Literal["satisfaction_index", "wait_p90_s", "response_rate", "repeat_visit_rate"]
+METRICS: tuple[str, ...] = ("satisfaction_index", "wait_p90_s", "response_rate", "repeat_visit_rate")
+# Higher is better for these; lower for the others (a citizen made to come back again is a failure).
+HIGHER_IS_BETTER = {"satisfaction_index": True, "response_rate": True, "wait_p90_s": False,
+                    "repeat_visit_rate": False}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,15 @@ def satisfaction_index(figures: Figures) -> float | None:
     if not figures.ratings:
         return None
     return round(100 * (figures.scores[5] + figures.scores[4]) / figures.ratings, 1)
+
+
+def satisfaction_index_unflagged(figures: Figures) -> float | None:
+    """The index over the ratings no flag was raised on (docs/ratings.md): what a leader can defend."""
+    kept = figures.ratings - sum(figures.flagged_scores.values())
+    if kept <= 0:
+        return None
+    satisfied = figures.scores[5] + figures.scores[4] - figures.flagged_scores[5] - figures.flagged_scores[4]
+    return round(100 * satisfied / kept, 1)
 
 
 def _seconds(value: float | None) -> float | None:
@@ -74,6 +84,14 @@ def rank_sites(session: Session, start: dt.date, end: dt.date, metric: str = "sa
             "wait_p90_s": _seconds(figures.wait_p90_s),
             "service_p50_s": _seconds(figures.service_p50_s),
             "enough_ratings": figures.ratings >= min_ratings,
+            # Indicator 3 (docs/dossiers.md) and the flags (docs/ratings.md), added by issue 14.
+            "visits_known": figures.visits_known,
+            "repeat_visits": figures.repeat_visits,
+            "repeat_visit_rate": (round(figures.repeat_visits / figures.visits_known, 4)
+                                  if figures.visits_known else None),
+            "returned": figures.returned,
+            "flagged_ratings": sum(figures.flagged_scores.values()),
+            "satisfaction_index_unflagged": satisfaction_index_unflagged(figures),
         })
     better = HIGHER_IS_BETTER[metric]
 
@@ -139,6 +157,9 @@ RANKING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("response_rate", N_("Response rate (%)")), ("satisfaction_index", N_("Satisfaction index (0–100)")),
     ("wait_p50_s", N_("Median wait (s)")), ("wait_p90_s", N_("90th percentile wait (s)")),
     ("service_p50_s", N_("Median service time (s)")), ("enough_ratings", N_("Enough ratings")),
+    ("repeat_visit_rate", N_("Repeat visit rate (%)")), ("visits_known", N_("Visits with a known count")),
+    ("repeat_visits", N_("Repeat visits")), ("flagged_ratings", N_("Flagged ratings")),
+    ("satisfaction_index_unflagged", N_("Satisfaction index without flagged ratings (0–100)")),
 )
 
 
@@ -148,7 +169,7 @@ def ranking_table(rows: list[dict[str, Any]], translate: Callable[[str], str]) -
         line = []
         for key, _title in RANKING_COLUMNS:
             value = row[key]
-            if key == "response_rate" and value is not None:
+            if key in ("response_rate", "repeat_visit_rate") and value is not None:
                 value = round(value * 100, 1)
             elif key == "enough_ratings":
                 value = translate(N_("yes")) if value else translate(N_("no"))

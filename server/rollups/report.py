@@ -15,8 +15,10 @@ from server.rollups import buckets
 from server.rollups.apply import Delta, Key
 from server.rollups.models import DAY, MONTH, RollupDay, RollupSiteDay
 
-MEASURE_COLUMNS = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "score_1", "score_2",
-                   "score_3", "score_4", "score_5", "reasons", "wait_histogram", "service_histogram")
+PLAIN_COUNTS = ("issued", "served", "no_show", "transferred", "ratings", "score_sum", "visits_known", "repeat_visits",
+                "dossier_visits", "returned", "guidance_breaches")
+COUNT_COLUMNS = (*PLAIN_COUNTS, *(f"score_{score}" for score in range(1, 6)),
+                 *(f"flagged_{score}" for score in range(1, 6)))
 GROUP_COLUMNS = {"service": "service_id", "counter": "counter_id", "clerk": "clerk_id", "site": "site_id"}
 
 
@@ -44,7 +46,6 @@ def period_filter(table: Any, start: dt.date, end: dt.date) -> Any:
     return or_(*parts)
 
 
-COUNT_COLUMNS = MEASURE_COLUMNS[:11]
 JSON_COLUMNS = ("reasons", "wait_histogram", "service_histogram")
 
 
@@ -83,23 +84,22 @@ class _Group:
         self.service: dict[int, int] = {}
 
     def add_counts(self, values: list[int]) -> None:
+        """Sums in the order of COUNT_COLUMNS."""
         figures = self.figures
-        (figures.issued, figures.served, figures.no_show, figures.transferred, figures.ratings,
-         figures.score_sum) = (figures.issued + values[0], figures.served + values[1], figures.no_show + values[2],
-                               figures.transferred + values[3], figures.ratings + values[4], figures.score_sum + values[5])
+        for name, value in zip(PLAIN_COUNTS, values):
+            setattr(figures, name, getattr(figures, name) + value)
+        offset = len(PLAIN_COUNTS)
         for score in range(1, 6):
-            figures.scores[score] += values[5 + score]
+            figures.scores[score] += values[offset + score - 1]
+            figures.flagged_scores[score] += values[offset + 5 + score - 1]
 
     def add_delta(self, delta: Delta) -> None:
         figures = self.figures
-        figures.issued += delta.issued
-        figures.served += delta.served
-        figures.no_show += delta.no_show
-        figures.transferred += delta.transferred
-        figures.ratings += delta.ratings
-        figures.score_sum += delta.score_sum
+        for name in PLAIN_COUNTS:
+            setattr(figures, name, getattr(figures, name) + getattr(delta, name))
         for score in range(1, 6):
             figures.scores[score] += delta.scores[score - 1]
+            figures.flagged_scores[score] += delta.flagged[score - 1]
         figures.low_reasons.update(delta.reasons)
         buckets.add_into(self.wait, delta.wait)
         buckets.add_into(self.service, delta.service)

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.models import Counter, Event, Rating, Site, Staff, Ticket
+from server.models import Counter, DossierVisit, Event, Rating, RatingFlagDay, Site, Staff, Ticket
 from server.queue import events as ev
 from server.queue.rules import business_date
 from server.rollups.apply import (RETENTION_DAYS, Delta, Key, TicketState, _Roller, _id, apply_events,
-                                  apply_ticket_rows, cursor_for, load_states)
+                                  apply_ticket_rows, cursor_for, load_states, tickets_named)
 from server.rollups.models import NONE, RollupCursor
 
 logger = logging.getLogger(__name__)
@@ -105,14 +105,21 @@ def _read_history(session: Session, site_id: int) -> History:
     rows = session.execute(
         select(Ticket.id, Ticket.business_date, Ticket.service_id, Ticket.counter_id, Ticket.clerk_id, Ticket.status,
                Ticket.issued_at, Ticket.first_called_at, Ticket.called_at, Ticket.started_at, Ticket.finished_at,
-               Rating.score, Rating.reasons)
+               Rating.score, Rating.reasons, Ticket.declared_visit, DossierVisit.outcome, DossierVisit.repeat,
+               DossierVisit.breach)
         .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .outerjoin(DossierVisit, DossierVisit.ticket_id == Ticket.id)
         .where(Ticket.site_id == site.id)
     )
+    # The flags the log last gave for each day (server/queue/flag_reviews.py), as the central knows them.
+    flagged = {entry.get("ticket_id") for flags in session.scalars(
+        select(RatingFlagDay.flags).where(RatingFlagDay.site_id == site.id)) for entry in flags or []}
     tickets = [TicketState(site_id=site.id, ticket_id=row[0], business_date=row[1], service_id=row[2] or NONE,
                            counter_id=row[3] or NONE, clerk_id=row[4] or NONE, status=row[5].value, issued_at=row[6],
                            first_called_at=row[7], called_at=row[8], started_at=row[9], finished_at=row[10],
-                           score=row[11], reasons=[str(code) for code in (row[12] or [])])
+                           score=row[11], reasons=[str(code) for code in (row[12] or [])], declared_visit=row[13],
+                           dossier_outcome=row[14].value if row[14] is not None else None, dossier_repeat=row[15],
+                           dossier_breach=row[16], flagged=row[0] in flagged)
                for row in rows]
     transfers: Tally[Key] = Tally()
     for created_at, counter_id, actor, payload in session.execute(
@@ -156,8 +163,7 @@ def pending_deltas(session: Session, site_id: int, timezone: str) -> dict[Key, D
         return None
     if not events:
         return {}
-    tickets = load_states(session, site_id, {_id((row.payload or {}).get("id") or (row.payload or {}).get("ticket_id"))
-                                             for row in events})
+    tickets = load_states(session, site_id, tickets_named(events))
     roller = _Roller(site_id, timezone, tickets, dict(cursor.counter_clerks or {}), {})
     for event in events:
         roller.apply(event)

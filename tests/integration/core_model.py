@@ -224,11 +224,18 @@ class CoreMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ tickets
 
-    @initialize(arrivals=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(PRIORITIES)), min_size=2, max_size=8))
-    def the_morning_queue(self, arrivals: list[tuple[int, str | None]]) -> None:
-        """Citizens are waiting when the day's sequence starts, so calls and transfers have work to do."""
-        for service, priority in arrivals:
-            self.issue(service, priority, False)
+    @initialize(arrivals=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(PRIORITIES),
+                                            st.sampled_from([None, 1, 2, 3])), min_size=2, max_size=8),
+                ask_at_kiosk=st.booleans())
+    def the_morning_queue(self, arrivals: list[tuple[int, str | None, int | None]], ask_at_kiosk: bool) -> None:
+        """Citizens are waiting when the day's sequence starts, so calls and transfers have work to do; at
+        half the sites the kiosk asks which visit this is (issue 14)."""
+        if ask_at_kiosk:
+            self.administer("ask_at_kiosk", lambda session: administration.update_site_settings(
+                session, session.get(Site, SITE), {"dossiers": {"ask_visit_at_kiosk": True}}, self.clock.now(),
+                by_staff_id=ADMIN_ID), "dossiers")
+        for service, priority, visit in arrivals:
+            self.issue(service, priority, False, visit)
 
 
     @rule(service=st.integers(0, 20), priority=st.sampled_from(PRIORITIES), by_staff=st.booleans(),
@@ -477,6 +484,41 @@ class CoreMachine(RuleBasedStateMachine):
         if channel == "staff":
             assert rating is None, "a clerk gave a rating"
 
+    @rule(counter=st.sampled_from(COUNTERS), score=st.integers(1, 5), again=st.booleans())
+    def a_hasty_rating_and_its_days_flags(self, counter: int, score: int, again: bool) -> None:
+        """A citizen called, finished at once and rated by the terminal within seconds (a `too_soon` flag);
+        the day's flags are read into the log, and read again after a second such rating (the everyday
+        sequence that sends flags to the province)."""
+        for _ in range(2 if again else 1):
+            self.attempt("open_counter", lambda queue: queue.open_counter(counter, clerk(counter)))
+            called = self.attempt("call_next", lambda queue: queue.call_next(counter, clerk(counter)))
+            if called is None:
+                return
+            self.attempt("finish", lambda queue: queue.finish(called.id, clerk(counter)))
+            self.attempt("rate_terminal_id", lambda queue: queue.rate(RatingRequest(score=score, ticket_id=called.id),
+                                                                     terminal(counter)))
+            self.rating_flags_reviewed(0, False)
+
+    @rule(days_back=st.sampled_from([0, 0, 1, 2]), twice=st.booleans())
+    def rating_flags_reviewed(self, days_back: int, twice: bool) -> None:
+        """The scheduler's reading of a day's rating flags into the log (for the province); read again with
+        nothing changed, it logs nothing."""
+        from server.models import RatingFlagDay
+        from server.queue.flag_reviews import day_flags
+
+        day = (self.clock.now() + dt.timedelta(hours=7)).date() - dt.timedelta(days=days_back)
+        self.attempt("review_rating_flags", lambda queue: queue.review_rating_flags(SITE, day))
+        session = self.sessions()
+        try:  # right after a review, what the log last said of the day is the day's flags
+            sent = session.scalar(select(RatingFlagDay.flags).where(RatingFlagDay.business_date == day))
+            assert list(sent or []) == day_flags(session, SITE, day), f"the flags of {day} logged are not the day's"
+        finally:
+            session.close()
+        if twice:
+            before = self.seq()
+            assert self.attempt("review_rating_flags", lambda queue: queue.review_rating_flags(SITE, day)) is False
+            assert self.seq() == before, "an unchanged day's flags were logged again"
+
     # ------------------------------------------------------------------ printing, devices and alerts
     # One rule with an action each (not one rule per action), so that the queue's own verbs, which need a
     # queue to act on, get most of the steps.
@@ -644,6 +686,7 @@ def check_invariants(sessions: Any, clock: FixedClock) -> None:
         _flags_only_read_ratings(session, clock)
         _leader_items_answered_in_order(session)
         _citizen_keys_only_as_codes(session)
+        _logged_flags_are_the_last_reading(session)
     finally:
         session.close()
 
@@ -755,10 +798,39 @@ def _rollups_agree_with_the_tickets(session: Any) -> None:
         if any(figures):
             rolled[(row.business_date, row.service_id, row.counter_id, row.clerk_id)] = figures
     assert rolled == expected, f"roll-ups {rolled} differ from the tickets {expected}"
+    _rollups_keep_visits_and_flags(session)
     transfers = session.scalar(select(func.count(Event.id)).where(Event.site_id == SITE,
                                                                   Event.type == ev.TICKET_TRANSFERRED))
     assert session.scalar(select(func.coalesce(func.sum(RollupSiteDay.transferred), 0))
                           .where(RollupSiteDay.site_id == SITE, RollupSiteDay.grain == "day")) == transfers
+
+
+def _rollups_keep_visits_and_flags(session: Any) -> None:
+    """Repeat visits, dossier outcomes and flagged ratings in the roll-ups, per day × field × counter × clerk,
+    are what the tickets, their dossier visits and the flags the log last gave say (issue 14)."""
+    from server.models import DossierOutcome, DossierVisit, RatingFlagDay
+
+    flagged = {entry["ticket_id"] for flags in session.scalars(select(RatingFlagDay.flags)) for entry in flags}
+    expected: dict[tuple[Any, ...], list[int]] = {}
+    for ticket, visit, score in session.execute(
+            select(Ticket, DossierVisit, Rating.score).outerjoin(DossierVisit, DossierVisit.ticket_id == Ticket.id)
+            .outerjoin(Rating, Rating.ticket_id == Ticket.id).where(Ticket.site_id == SITE)):
+        known = visit is not None or ticket.declared_visit is not None
+        values = (known, known and (bool(visit and visit.repeat) or (ticket.declared_visit or 0) >= 2),
+                  visit is not None, visit is not None and visit.outcome is DossierOutcome.RETURNED,
+                  visit is not None and visit.breach, score is not None and ticket.id in flagged)
+        if any(values):
+            key = (ticket.business_date, ticket.service_id, ticket.counter_id or 0, ticket.clerk_id or 0)
+            figures = expected.setdefault(key, [0] * 6)
+            for index, value in enumerate(values):
+                figures[index] += int(value)
+    rolled: dict[tuple[Any, ...], list[int]] = {}
+    for row in session.scalars(select(RollupDay).where(RollupDay.site_id == SITE, RollupDay.grain == "day")):
+        figures = [row.visits_known, row.repeat_visits, row.dossier_visits, row.returned, row.guidance_breaches,
+                   row.flagged_1 + row.flagged_2 + row.flagged_3 + row.flagged_4 + row.flagged_5]
+        if any(figures):
+            rolled[(row.business_date, row.service_id, row.counter_id, row.clerk_id)] = figures
+    assert rolled == expected, f"roll-ups' visits and flags {rolled} differ from the tables {expected}"
 
 
 def _one_open_alert_per_situation(session: Any) -> None:
@@ -840,6 +912,24 @@ def _leader_items_answered_in_order(session: Any) -> None:
         else:
             assert ev.LEADER_ITEM_CLEARED not in history
         assert bool(item.action) == (ev.LEADER_ACTION_RECORDED in history)
+
+
+def _logged_flags_are_the_last_reading(session: Any) -> None:
+    """For each day, the last rating_flags_reviewed event says what rating_flag_days keeps: existing ratings
+    with their ticket, ids, score and kinds only (no personal data, nothing a clerk types)."""
+    from server.models import RatingFlagDay
+    from server.reports.rating_flags import KINDS
+
+    last: dict[str, dict[str, Any]] = {}
+    for event in session.scalars(select(Event).where(Event.type == ev.RATING_FLAGS_REVIEWED).order_by(Event.seq)):
+        last[event.payload["business_date"]] = event.payload
+    kept = {row.business_date.isoformat(): row.flags for row in session.scalars(select(RatingFlagDay))}
+    assert {day: payload["flags"] for day, payload in last.items()} == kept, "the log and rating_flag_days disagree"
+    ratings = dict(session.execute(select(Rating.id, Rating.ticket_id)).all())
+    for flags in kept.values():
+        for entry in flags:
+            assert set(entry) == {"rating_id", "ticket_id", "service_id", "counter_id", "clerk_id", "score", "kinds"}
+            assert ratings.get(entry["rating_id"]) == entry["ticket_id"] and set(entry["kinds"]) <= set(KINDS)
 
 
 def _citizen_keys_only_as_codes(session: Any) -> None:

@@ -37,6 +37,8 @@
 
   function sortValue(site, key) {
     if (key === "connected") return isConnected(site) ? 1 : 0;
+    // Overdue items weigh more than open ones: a site with one overdue action sorts above two fresh items.
+    if (key === "red_items_open") return (site.red_items_overdue || 0) * 1000 + (site.red_items_open || 0);
     if (key === "name") return site.name.toLocaleLowerCase(lang);
     const value = site[key];
     return value === null || value === undefined ? -1 : value;
@@ -49,6 +51,41 @@
     if (content instanceof Node) td.appendChild(content); else td.textContent = content;
     row.appendChild(td);
     return td;
+  }
+
+  function dateText(iso) {
+    const parts = String(iso || "").split("-");
+    return parts.length === 3 ? parts[2] + "/" + parts[1] + "/" + parts[0] : String(iso || "");
+  }
+
+  function redItemText(item) {
+    const state = item.due ? t("red_due", {date: dateText(item.due)}) : t("red_no_action");
+    return t("kind_" + item.kind) + " · " + t("red_week", {date: dateText(item.week_start)}) + " · " + state;
+  }
+
+  // The open red items of the site's leader's board: the count (and how many are overdue), the worst
+  // item's label under it, every item in the tooltip.
+  function redItems(site) {
+    const box = document.createElement("div");
+    const items = site.red_items || [];
+    const count = document.createElement("span");
+    count.className = "red-count";
+    count.textContent = numbers.format(site.red_items_open || 0);
+    box.appendChild(count);
+    if (site.red_items_overdue) {
+      const overdue = document.createElement("span");
+      overdue.className = "red-overdue";
+      overdue.textContent = t("red_overdue", {count: numbers.format(site.red_items_overdue)});
+      box.appendChild(overdue);
+    }
+    if (items.length) {
+      const first = document.createElement("span");
+      first.className = "red-first";
+      first.textContent = t("kind_" + items[0].kind) + (items.length > 1 ? " · " + t("red_more", {count: items.length - 1}) : "");
+      box.appendChild(first);
+      box.title = items.map(redItemText).join("\n");
+    }
+    return box;
   }
 
   function rowFor(site) {
@@ -92,6 +129,7 @@
     cell(row, labels[7], "num", numbers.format(site.ratings_today));
     cell(row, labels[8], "num", site.satisfaction_today === null ? "–" : numbers.format(site.satisfaction_today) + " %");
     cell(row, labels[9], "num alerts-cell" + (site.open_alerts ? " has-alerts" : ""), numbers.format(site.open_alerts));
+    cell(row, labels[10], "red-cell" + (site.red_items_open ? " has-red" : ""), redItems(site));
     return row;
   }
 

@@ -218,9 +218,9 @@ def test_the_api_hashes_the_number_and_keeps_nothing_where_the_site_does_not_use
 
 
 def test_a_week_read_from_the_roll_ups_keeps_the_repeat_visits_and_the_flags(queue, clock, session_factory) -> None:  # type: ignore[no-untyped-def]
-    """Roll-ups (issue 13) carry no dossier outcome and no rating flag: a report of two days or more, which
-    reads the roll-ups, must still show the visits and the flags the tickets give (found when the two
-    branches met: the week's report said 0 repeat visits)."""
+    """A report of two days or more reads the roll-ups: it must show the visits and the flags the tickets
+    give (found when the two branches met: the week's report said 0 repeat visits). The roll-ups now carry
+    the visits (issue 14 at the province); the flags are the period's, computed afresh."""
     from server import administration
     from server.models import Site
     from server.reports.periods import Period

@@ -47,5 +47,8 @@ def test_the_demo_communes_get_their_history_through_ingest_and_rank(tmp_path: P
             ranked = {row["code"] for row in ranking}
             assert {site.code for site in communes} <= ranked
             assert any(row["issued"] > 0 and row["ratings"] > 0 for row in ranking)
+            # Issue 14's facts are simulated too: dossiers (repeat visits) on about half the visits.
+            assert all(row["visits_known"] > 0 and row["repeat_visit_rate"] is not None
+                       for row in ranking if row["code"] in {site.code for site in communes})
     finally:
         engine.dispose()
