@@ -25,6 +25,7 @@ SENTENCES = {
     "revoke": N_("%(who)s revoked the key of %(what)s"),
     "rotate_key": N_("%(who)s gave %(what)s a new key"),
     "reset_password": N_("%(who)s reset the password of %(what)s"),
+    "province": N_("%(who)s applied the province's catalogue to %(what)s"),
 }
 WITH_DETAILS = N_("%(sentence)s: %(details)s")
 THINGS = {
@@ -52,6 +53,7 @@ LABELS = {
     "paper_width_mm": N_("paper width (mm)"), "rating": N_("rating settings"), "alerts": N_("alert thresholds"),
     "recent_calls": N_("latest calls on the hall board"), "max_priority_in_row": N_("priority tickets in a row"),
     "field_order": N_("calling order of fields"), "enabled": ADMIN_MESSAGES["voice_enabled"], "pack": N_("voice pack"),
+    "from_province": N_("in the province's catalogue"), "awaiting_counter": N_("waiting for a counter to serve it"),
 }
 ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor", "clerk", "inspector", "leader")}
 WEEKDAYS = tuple(ADMIN_MESSAGES[f"weekday_{day}"] for day in range(7))
@@ -59,7 +61,8 @@ KINDS = {kind: ADMIN_MESSAGES[f"kind_{kind}"] for kind in ("kiosk", "display", "
 SYSTEM = N_("The system")
 # What a creation does not repeat: the name is in the sentence already; the rest is the usual default
 # (in use, place in the list, no digit padding), so only what was chosen is said.
-CREATE_UNSAID = ("name", "full_name", "username", "number", "centre", "site", "position")
+CREATE_UNSAID = ("name", "full_name", "username", "number", "centre", "site", "position", "from_province",
+                 "awaiting_counter")
 
 
 class Names:

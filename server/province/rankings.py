@@ -48,6 +48,12 @@ def province_sites(session: Session) -> list[SiteRef]:
     return [SiteRef(int(row.id), str(row.code), str(row.name)) for row in rows]
 
 
+def site_own_name(session: Session, site_id: int) -> str:
+    """The name the site gives itself (its last `site_status`), shown beside the registered one."""
+    return str(session.execute(text("SELECT site_name FROM province_live_states WHERE site_id = :site_id"),
+                               {"site_id": site_id}).scalar() or "")
+
+
 # --------------------------------------------------------------------------- queries and answers
 
 class ProvincePeriodQuery(Query):
@@ -208,6 +214,6 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
         report = site_summary(db_session(), site.id, period, group_by, gettext)
         arguments = {"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by}
         return render_template("province/site.html", site=site, report=report, period=period, group_by=group_by,
-                               groups=GROUP_LABELS, arguments=arguments, problem=problem, **staff_context("site"))
+                               own_name=site_own_name(db_session(), site.id), groups=GROUP_LABELS, arguments=arguments, problem=problem, **staff_context("site"))
 
     return bp

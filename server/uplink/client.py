@@ -12,13 +12,14 @@ import datetime as dt
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import socketio
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.errors import HangChoError
 from server.models import Event, Site
 from server.queue.clock import Clock, SystemClock
 from server.uplink.lock import UplinkLock
@@ -35,6 +36,7 @@ REFUSED_PAUSE_S = 30.0  # after the central refused a batch (broken chain): ask 
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 RETRY_SOON = ("busy", "unavailable")  # the central could not take the batch now; nothing is wrong with it
 BUSY_PAUSE_S = 1.0
+STATUS_MIN_INTERVAL_S = 1.0  # site_status: at most once a second, and at least every HEARTBEAT_S
 
 
 class CallFailed(Exception):
@@ -44,7 +46,8 @@ class CallFailed(Exception):
 class Uplink:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session], write_session_factory: sessionmaker[Session],
                  central_url: str, key: str, *, batch_size: int = 500, poll_s: float = 0.3,
-                 max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None) -> None:
+                 max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None,
+                 apply_catalogue: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
         self.engine = engine
         self.session_factory = session_factory
         self.write_session_factory = write_session_factory
@@ -63,6 +66,11 @@ class Uplink:
         self._client: socketio.Client | None = None
         self._last_state_write = 0.0
         self.site_id: int | None = None
+        # Applies the province's catalogue through the site's audited admin code (start_uplink gives it).
+        self.apply_catalogue = apply_catalogue
+        self._catalogue_failed: str | None = None
+        self._status_sent: dict[str, Any] | None = None
+        self._status_checked = self._status_sent_at = 0.0
 
     # ------------------------------------------------------------------ life
 
@@ -177,10 +185,13 @@ class Uplink:
         acknowledged = int(answer["acknowledged_seq"])
         self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
         logger.info("uplink connected to %s; resuming after seq %s", self.central_url, acknowledged)
+        self._catalogue_failed, self._status_sent = None, None
+        self._follow_catalogue(answer.get("catalogue_version"))
         last_spoke = time.monotonic()
         while not self._stop.is_set():
             if self._client is None or not self._client.connected:
                 raise CallFailed("connection lost")
+            self._send_site_status()
             batch = self._read_batch(acknowledged)
             if batch:
                 answer = self._call("events", {"events": batch, "seq": self._site_seq()})
@@ -205,6 +216,7 @@ class Uplink:
                     raise CallFailed(f"central refused the uplink: {answer.get('error')}")
                 acknowledged = int(answer["acknowledged_seq"])
                 self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
+                self._follow_catalogue(answer.get("catalogue_version"))
             self._wake.wait(self.poll_s)
             self._wake.clear()
 
@@ -228,6 +240,60 @@ class Uplink:
                 break
             batch.append(item)
         return batch
+
+    # ------------------------------------------------------------------ the site's own status
+
+    def site_status(self) -> dict[str, Any]:
+        """The site's own name and, per active field, its line and the kiosk's wait estimate."""
+        from server.queue.queries import field_waits
+
+        with self.session_factory() as session:
+            name = session.scalar(select(Site.name).where(Site.id == self.site_id)) or ""
+            return {"name": name, "fields": field_waits(session, self.site_id, self.clock)}
+
+    def _send_site_status(self) -> None:
+        """`site_status` when it changed (looked at most once a second) and at least every HEARTBEAT_S."""
+        now = time.monotonic()
+        if now - self._status_checked < STATUS_MIN_INTERVAL_S:
+            return
+        self._status_checked = now
+        status = self.site_status()
+        if status == self._status_sent and now - self._status_sent_at < HEARTBEAT_S:
+            return
+        answer = self._call("site_status", status)
+        if not answer.get("ok"):
+            logger.warning("central refused this site's status: %s", answer.get("error"))
+        self._status_sent, self._status_sent_at = status, now
+
+    def _follow_catalogue(self, version: Any) -> None:
+        """The central named its catalogue's version: fetch and apply the list when this site applied another."""
+        if not isinstance(version, str) or self.apply_catalogue is None or version == self._catalogue_failed:
+            return
+        with self.session_factory() as session:
+            state = session.get(UplinkState, self.site_id)
+            applied = state.catalogue_version if state else ""
+        if version == applied:
+            return
+        answer = self._call("catalogue", {})
+        fields, published = answer.get("fields"), answer.get("version")
+        if not answer.get("ok") or not isinstance(fields, list) or not isinstance(published, str):
+            logger.warning("the province catalogue could not be read: %s", answer.get("error"))
+            return
+        try:
+            self.apply_catalogue(fields)
+        except HangChoError as problem:
+            # Retried at the next connection, not every heartbeat: an administrator has to act first.
+            self._catalogue_failed = version
+            logger.error("the province catalogue %s was not applied: %s %s", published, problem.code,
+                         getattr(problem, "fields", ""))
+            self._write_state(connected=True, error=f"catalogue: {problem.code}", force=True)
+            return
+        with self.write_session_factory() as session:
+            state = session.get(UplinkState, self.site_id)
+            if state is not None:
+                state.catalogue_version = published
+                session.commit()
+        logger.info("province catalogue %s applied (%s fields)", published, len(fields))
 
     # ------------------------------------------------------------------ health
 

@@ -21,3 +21,5 @@ class UplinkState(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The province catalogue's version this site last applied (the central's hello answer names its own).
+    catalogue_version: Mapped[str] = mapped_column(String(64), default="", server_default="")

@@ -63,6 +63,13 @@
     link.href = "/province/sites/" + site.id;
     link.textContent = site.name;
     name.appendChild(link);
+    if (site.site_name && site.site_name !== site.name) {
+      /* The registered name is the province's official one; the site's own name, as it calls itself, beside it. */
+      const own = document.createElement("span");
+      own.className = "site-own-name";
+      own.textContent = t("own_name", {name: site.site_name});
+      name.appendChild(own);
+    }
     if (site.demo) {
       const tag = document.createElement("span");
       tag.className = "demo-tag";
