@@ -25,7 +25,6 @@ WAIT_MESSAGES = {
     "no_counter": N_("No counter serving this field now"),
     "disconnected": N_("Not connected: figures of %(time)s"),
     "never": N_("No figures yet"),
-    "not_offered": N_("Not offered at these centres now:"),
     "offline": N_("Reconnecting…"),
     "choose": N_("Choose a field"),
     "shortest": N_("Shortest wait"),
