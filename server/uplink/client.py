@@ -244,11 +244,15 @@ class Uplink:
     # ------------------------------------------------------------------ the site's own status
 
     def site_status(self) -> dict[str, Any]:
-        """The site's own name and, per active field, its line and the kiosk's wait estimate."""
+        """The site's own name (its centre's and its own: "Trung tâm … · Trụ sở chính") and, per active
+        field, its line and the kiosk's wait estimate."""
+        from server.models import Centre
         from server.queue.queries import field_waits
 
         with self.session_factory() as session:
-            name = session.scalar(select(Site.name).where(Site.id == self.site_id)) or ""
+            names = session.execute(select(Centre.name, Site.name).join(Site, Site.centre_id == Centre.id)
+                                    .where(Site.id == self.site_id)).first()
+            name = " · ".join(part for part in (names or ()) if part)[:200]
             return {"name": name, "fields": field_waits(session, self.site_id, self.clock)}
 
     def _send_site_status(self) -> None:

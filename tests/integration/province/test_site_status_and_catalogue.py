@@ -61,7 +61,8 @@ def test_the_sites_own_name_and_field_waits_reach_the_public_wait_times(  # type
                    else request.getfixturevalue("fresh_postgres_url")())
     central, site = start_pair(central_url, tmp_path, sqlite_template)
     try:
-        own_name = site_rows(site, "SELECT name FROM sites ORDER BY id LIMIT 1")[0][0]
+        own_name = " · ".join(site_rows(site, "SELECT c.name, s.name FROM sites s JOIN centres c ON c.id = s.centre_id "
+                                              "ORDER BY s.id LIMIT 1")[0])
         issue(site, 3, service_id=1)
 
         def published_line() -> dict[str, Any] | None:
