@@ -69,7 +69,7 @@ def field_choices() -> list[dict[str, str]]:
 @public
 @documented("Every centre of the province with its fields' waiting lines and the wait a citizen taking a "
             "number now is told (the centre's own estimate); no personal data", query=WaitTimesQuery,
-            responses={200: list[WaitSite]}, tags=("public",))
+            responses={200: list[WaitSite]}, tags=("province", "public"))
 def api_wait_times():  # type: ignore[no-untyped-def]
     query = query_args(WaitTimesQuery)
     settings = runtime().settings
