@@ -148,3 +148,45 @@ def test_the_province_catalogue_is_applied_by_the_sites_audited_admin_code(  # t
     finally:
         site.stop()
         central.stop()
+
+
+def test_the_central_cli_imports_and_lists_the_catalogue_and_the_uplink_refuses_a_malformed_status(  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> None:
+    import socketio
+
+    from tests.integration.province.conftest import run_cli
+
+    central = make_central(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
+    source = tmp_path / "catalogue.csv"
+    source.write_text("\ufeffcode,name,name_en,prefix\nTPHT,\"Tư pháp – Hộ tịch\",Justice,\nBHYT,Y tế – BHYT,,y\n",
+                      encoding="utf-8")
+    imported = run_cli(central.env, "central", "catalogue", "import", str(source))
+    assert "2 fields" in imported.stdout
+    listed = run_cli(central.env, "central", "catalogue", "list").stdout.splitlines()
+    assert listed[1:] == ["code,name,name_en,prefix", "TPHT,Tư pháp – Hộ tịch,Justice,", "BHYT,Y tế – BHYT,,Y"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\nTPHT,A\nTPHT,B\n", encoding="utf-8")
+    refused = run_cli(central.env, "central", "catalogue", "import", str(bad), check=False)
+    assert refused.returncode != 0 and "appears twice" in refused.stderr
+
+    key = add_site(central, "XA-PB", "Xã Phú Bình")
+    central.start()
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(central.url, auth={"key": key}, namespaces=["/uplink"], transports=["websocket"])
+        hello = client.call("hello", {"site_id": 1, "seq": 0}, namespace="/uplink", timeout=10)
+        assert hello["ok"] and hello["catalogue_version"] == listed[0].split()[-1]
+        catalogue = client.call("catalogue", {}, namespace="/uplink", timeout=10)
+        assert [entry["code"] for entry in catalogue["fields"]] == ["TPHT", "BHYT"]
+        for malformed in (None, [], {"name": "x"}, {"name": "x", "fields": [{"code": "A"}]},
+                          {"name": "x", "fields": [{"code": "A", "name": "A", "waiting": -1, "estimated_wait_s": 0,
+                                                    "counters_serving": 0}]},
+                          {"name": "x" * 201, "fields": []},
+                          {"name": "x", "fields": [{"code": "A", "name": "A", "waiting": 1, "estimated_wait_s": 0,
+                                                    "counters_serving": 0}] * 2}):
+            answer = client.call("site_status", malformed, namespace="/uplink", timeout=10)
+            assert answer == {"ok": False, "error": "validation_failed"}, malformed
+        assert wait_times(central)[0]["fields"] == []
+    finally:
+        client.disconnect()
+        central.stop()
