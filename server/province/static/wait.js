@@ -3,8 +3,7 @@
    a local timer only marks a centre silent for too long as not connected. */
 (function (global) {
   "use strict";
-  const lang = document.documentElement.lang === "en" ? "en" : "vi";
-  const catalogue = JSON.parse(document.getElementById("wait-messages").textContent);
+  const {lang, t} = global.HangChoMessages("wait-messages");
   const page = document.getElementById("wait-page");
   const staleMs = Number(page.dataset.staleS || 45) * 1000;
   const select = document.getElementById("field-select");
@@ -15,11 +14,6 @@
   const STORAGE_KEY = "hangcho-wait-field";
   const times = new Intl.DateTimeFormat(lang === "vi" ? "vi-VN" : "en-GB", {hour: "2-digit", minute: "2-digit"});
 
-  function t(key, params) {
-    const text = (catalogue[lang] && catalogue[lang][key]) || (catalogue.vi && catalogue.vi[key]) || key;
-    if (!params) return text;
-    return text.replace(/%\((\w+)\)s/g, (m, name) => (name in params ? String(params[name]) : m));
-  }
 
   let skewMs = 0;  // the phone's clock minus the server's (a phone's clock may be minutes off)
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-
-from tests.integration.province.conftest import Central, add_site, issue, make_central, start_site, wait_until
+from tests.integration.province.conftest import (Central, add_site, issue, make_central, query_database, start_site,
+                                                 wait_until)
 
 CATALOGUE = [
     {"code": "TPHT", "name": "Tư pháp – Hộ tịch (danh mục tỉnh)", "name_en": "Justice – Civil status"},
@@ -23,12 +22,7 @@ CATALOGUE = [
 
 
 def site_rows(site: Any, sql: str, **params: Any) -> list[Any]:
-    engine = create_engine(site.database_url)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(sql), params))
-    finally:
-        engine.dispose()
+    return query_database(site.database_url, sql, **params)
 
 
 def wait_times(central: Central, **params: str) -> list[dict[str, Any]]:
