@@ -269,7 +269,9 @@ def field_dict(service: Service) -> dict[str, Any]:
             "from_province": bool(service.from_province), "awaiting_counter": bool(service.awaiting_counter)}
 
 
-PROVINCE_CATALOGUE = "province"  # the audit action of a change made by applying the province's catalogue
+# The audit actions of applying the province's catalogue: a field added from it, a field changed by it.
+PROVINCE_ADDED, PROVINCE_CATALOGUE = "province_add", "province"
+PREFIXED_WIDTH = 3  # a province field with a letter prefix prints A001 … A999, as the demo's prefixed fields
 
 
 def apply_province_catalogue(session: Session, site_id: int, entries: list[dict[str, Any]],
@@ -288,19 +290,20 @@ def apply_province_catalogue(session: Session, site_id: int, entries: list[dict[
         listed.add(code)
         service = existing.get(code)
         if service is None:
-            spec = FieldSpec(code=code, name=name, name_en=name_en, number_prefix=str(entry.get("prefix") or ""),
-                             position=position)
+            prefix = str(entry.get("prefix") or "").upper()
+            spec = FieldSpec(code=code, name=name, name_en=name_en, number_prefix=prefix,
+                             number_width=PREFIXED_WIDTH if prefix else 0, position=position)
             problems = validate_field(spec)
             if problems:
                 raise errors.ValidationFailed(fields={f"{code}.{key}": value for key, value in problems.items()})
-            free = free_range(session, site_id, spec.number_prefix.upper(), spec.number_width)
+            free = free_range(session, site_id, spec.number_prefix, spec.number_width)
             service = Service(site_id=site_id, code=code, name=name, name_en=name_en, number_prefix=spec.number_prefix,
-                              number_start=free.start, number_end=free.end, number_width=0, active=False,
-                              position=position, from_province=True, awaiting_counter=True)
+                              number_start=free.start, number_end=free.end, number_width=spec.number_width,
+                              active=False, position=position, from_province=True, awaiting_counter=True)
             session.add(service)
             session.flush()
             position += 1
-            audit(session, None, site_id, PROVINCE_CATALOGUE, "service", service.id, None, field_dict(service), now)
+            audit(session, None, site_id, PROVINCE_ADDED, "service", service.id, None, field_dict(service), now)
             counts["added"] += 1
             continue
         before = field_dict(service)

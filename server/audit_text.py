@@ -26,6 +26,7 @@ SENTENCES = {
     "rotate_key": N_("%(who)s gave %(what)s a new key"),
     "reset_password": N_("%(who)s reset the password of %(what)s"),
     "province": N_("%(who)s applied the province's catalogue to %(what)s"),
+    "province_add": N_("%(who)s added %(what)s from the province's catalogue, not in use until a counter serves it"),
 }
 WITH_DETAILS = N_("%(sentence)s: %(details)s")
 THINGS = {
@@ -92,9 +93,11 @@ def describe(entry: dict[str, Any], names: Names, translate: Translate = gettext
         return sentence
     if entry["action"] == "rotate_key":
         details = [_change("key_hint", None, after.get("key_hint"), names, translate)] if after.get("key_hint") else []
-    elif entry["action"] == "create":
+    elif entry["action"] in ("create", "province_add"):
+        # A field added from the province's catalogue is out of use by rule: its sentence says so already.
+        unsaid = CREATE_UNSAID + (("active",) if entry["action"] == "province_add" else ())
         details = [_change(key, None, value, names, translate, created=True) for key, value in after.items()
-                   if key not in CREATE_UNSAID and not _usual(value)]
+                   if key not in unsaid and not _usual(value)]
     else:
         details = [_change(key, before.get(key), after.get(key), names, translate)
                    for key in [*after, *(key for key in before if key not in after)]]

@@ -114,10 +114,11 @@ def test_the_province_catalogue_is_applied_by_the_sites_audited_admin_code(  # t
         assert [row[0] for row in site_rows(site, "SELECT service_id FROM tickets ORDER BY id")] == [1, 1]
         assert len(issued) == 2
         audit = site_rows(site, "SELECT action, entity, staff_id, before, after FROM audit_log "
-                                "WHERE action = 'province' ORDER BY id")
+                                "WHERE action IN ('province', 'province_add') ORDER BY id")
         assert len(audit) == 3 and all(row.staff_id is None for row in audit)
         assert json.loads(audit[0].after)["name"] == "Tư pháp – Hộ tịch (danh mục tỉnh)"
         assert json.loads(audit[0].before) == {"name": "Tư pháp – Hộ tịch", "from_province": False}
+        assert [row.action for row in audit] == ["province", "province", "province_add"]
         assert json.loads(audit[2].after)["code"] == "BHYT" and audit[2].before in (None, "{}", "null")
         # The admin's screen data says which fields come from the province.
         admin = requests.post(site.url + "/api/v1/auth/login", json={"username": "admin", "password": "demo"},
@@ -137,7 +138,7 @@ def test_the_province_catalogue_is_applied_by_the_sites_audited_admin_code(  # t
         wait_until(applied, 30, "the second catalogue applied")
         ct = site_rows(site, "SELECT active, from_province FROM services WHERE code = 'CT'")[0]
         assert ct == (1, 0)
-        rows = site_rows(site, "SELECT COUNT(*) FROM audit_log WHERE action = 'province'")
+        rows = site_rows(site, "SELECT COUNT(*) FROM audit_log WHERE action IN ('province', 'province_add')")
         assert rows[0][0] == 4
     finally:
         site.stop()
