@@ -71,6 +71,7 @@ class Uplink:
         self._catalogue_failed: str | None = None
         self._status_sent: dict[str, Any] | None = None
         self._status_checked = self._status_sent_at = 0.0
+        self._central_has_status = False
 
     # ------------------------------------------------------------------ life
 
@@ -186,6 +187,9 @@ class Uplink:
         self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
         logger.info("uplink connected to %s; resuming after seq %s", self.central_url, acknowledged)
         self._catalogue_failed, self._status_sent = None, None
+        # A central that names a catalogue version knows `site_status` and `catalogue`; an older one would
+        # leave those calls unanswered (a 10 s time-out each), so they are sent only to a central that does.
+        self._central_has_status = "catalogue_version" in answer
         self._follow_catalogue(answer.get("catalogue_version"))
         last_spoke = time.monotonic()
         while not self._stop.is_set():
@@ -258,7 +262,7 @@ class Uplink:
     def _send_site_status(self) -> None:
         """`site_status` when it changed (looked at most once a second) and at least every HEARTBEAT_S."""
         now = time.monotonic()
-        if now - self._status_checked < STATUS_MIN_INTERVAL_S:
+        if not self._central_has_status or now - self._status_checked < STATUS_MIN_INTERVAL_S:
             return
         self._status_checked = now
         status = self.site_status()

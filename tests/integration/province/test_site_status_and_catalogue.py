@@ -83,6 +83,8 @@ def test_the_sites_own_name_and_field_waits_reach_the_public_wait_times(  # type
         # The board's rows: the registered name first, the site's own name beside it.
         board = central.sites()["XA-PB"]
         assert board["name"] == "Trung tâm Phục vụ hành chính công xã Phú Bình" and board["site_name"] == own_name
+        page = central.get(f"/province/sites/{board['id']}")
+        assert page.status_code == 200 and f"Tên do điểm tự khai báo: {own_name}" in page.text
         # No personal data: nothing but figures and names of centres and fields.
         assert "token" not in str(wait_times(central)) and "clerk" not in str(wait_times(central))
     finally:
