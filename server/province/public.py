@@ -22,6 +22,7 @@ WAIT_MESSAGES = {
     "no_wait": N_("No wait"),
     "waiting": N_("%(count)s waiting"),
     "counters": N_("%(count)s counters serving"),
+    "counter_one": N_("1 counter serving"),
     "no_counter": N_("No counter serving this field now"),
     "disconnected": N_("Not connected: figures of %(time)s"),
     "never": N_("No figures yet"),

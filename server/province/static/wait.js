@@ -61,7 +61,8 @@
     const serving = entry.field.counters_serving > 0;
     item.appendChild(line("wait-figure", !serving ? "—" : wait > 0 ? t("minutes", {minutes: Math.round(wait / 60)}) : t("no_wait")));
     const details = [t("waiting", {count: entry.field.waiting})];
-    details.push(serving ? t("counters", {count: entry.field.counters_serving}) : t("no_counter"));
+    const counters = entry.field.counters_serving;
+    details.push(!serving ? t("no_counter") : counters === 1 ? t("counter_one") : t("counters", {count: counters}));
     item.appendChild(line("wait-detail", details.join(" · ")));
     if (!entry.online) {
       const when = entry.site.updated_at ? times.format(new Date(entry.site.updated_at)) : "";

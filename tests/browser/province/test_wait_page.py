@@ -65,12 +65,14 @@ def test_a_citizen_finds_the_shortest_wait_for_a_field_on_a_phone(  # type: igno
         assert page.evaluate("() => window.notReloaded") is True
         page.screenshot(path=str(artifacts / "wait-390-disconnected.png"), full_page=True)
 
-        # The choice is remembered; English on request.
-        english = new_page(390, 844)
+        # A field named in the address; English on request; a desktop screen too.
+        english = new_page(1440, 900)
         english.goto(central.url + "/wait?lang=en&field=DD")
         english.wait_for_selector("html[data-ready=yes]")
         expect(english.locator("h1")).to_have_text("Where is the shortest wait now?")
         expect(english.locator("#field-select")).to_have_value("DD")
+        expect(english.locator(".wait-card")).to_have_count(2)  # both centres have Đất đai
+        english.screenshot(path=str(artifacts / "wait-1440-en.png"), full_page=True)
 
         # The board: the registered name first, the site's own name beside it.
         board = new_page(1440, 900)
