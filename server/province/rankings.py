@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 from zoneinfo import ZoneInfo
@@ -46,6 +47,15 @@ def province_sites(session: Session) -> list[SiteRef]:
     """Every site registered at the central: `id`, `code` and `name` of the `province_sites` table, by code."""
     rows = session.execute(text(f"SELECT id, code, name FROM {SITES_TABLE} ORDER BY code"))
     return [SiteRef(int(row.id), str(row.code), str(row.name)) for row in rows]
+
+
+def site_field_names(session: Session, site_id: int) -> dict[str, str]:
+    """The site's own field ids → names, from its last `site_status` (its active fields): the roll-ups
+    carry only the ids."""
+    raw = session.execute(text("SELECT fields FROM province_live_states WHERE site_id = :site_id"),
+                          {"site_id": site_id}).scalar()
+    fields = json.loads(raw) if isinstance(raw, str) else raw or []
+    return {str(field["id"]): str(field["name"]) for field in fields if isinstance(field, dict) and "id" in field}
 
 
 def site_own_name(session: Session, site_id: int) -> str:
@@ -169,7 +179,8 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
         query = _parse(SiteSummaryQuery)
         site = _site(sites(db_session()), site_id)
         period = _period(query)
-        report = site_summary(db_session(), site.id, period, query.group_by, gettext)
+        report = site_summary(db_session(), site.id, period, query.group_by, gettext,
+                              site_field_names(db_session(), site.id))
         if query.format == "json":
             return jsonify(report)
         stem = f"bao-cao-{site.code}-{report['group_by']}-{report['from']}-{report['to']}"
@@ -211,7 +222,7 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites) -> Blu
             query, problem = SiteSummaryQuery(), gettext("Check the dates (YYYY-MM-DD) and the choices.")
         group_by = query.group_by if query.group_by != "site" else "service"
         period = _period(query)
-        report = site_summary(db_session(), site.id, period, group_by, gettext)
+        report = site_summary(db_session(), site.id, period, group_by, gettext, site_field_names(db_session(), site.id))
         arguments = {"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by}
         return render_template("province/site.html", site=site, report=report, period=period, group_by=group_by,
                                own_name=site_own_name(db_session(), site.id), groups=GROUP_LABELS, arguments=arguments, problem=problem, **staff_context("site"))

@@ -1,6 +1,7 @@
 """What each site says of itself over the uplink (`site_status`: its own name and, per active field, the
 waiting line and the wait a citizen taking a number now is told), kept in its live state, and the public
-wait times of the province built from it (GET /api/v1/public/wait-times, the /wait page).
+wait times of the province built from it (GET /api/v1/public/wait-times, the /wait page). The fields'
+own ids also name the rows of the site's reports at the central (province/rankings.site_field_names).
 
 The figures are the site's own (server/queue/queries.field_waits: the kiosk's and the phone page's
 estimate); the central only stores and shows them, so a citizen reads the same wait on /wait as on the
@@ -50,7 +51,10 @@ def parse_site_status(raw: Any) -> tuple[str, list[dict[str, Any]]]:
             if code in seen:
                 raise ValueError("duplicate field")
             seen.add(code)
-            fields.append({"code": code, "name": _bounded_text(item.get("name"), 200, required=True),
+            field_id = item.get("id")  # the site's own id of the field (its reports at the central are by id)
+            if field_id is not None:
+                _bounded_whole(field_id, 2**31 - 1)
+            fields.append({"id": field_id, "code": code, "name": _bounded_text(item.get("name"), 200, required=True),
                            "waiting": _bounded_whole(item.get("waiting"), MAX_WAITING),
                            "estimated_wait_s": _bounded_whole(item.get("estimated_wait_s"), MAX_WAIT_S),
                            "counters_serving": _bounded_whole(item.get("counters_serving"), MAX_COUNTERS)})

@@ -169,7 +169,7 @@ def field_waits(session: Session, site_id: int, clock: Clock) -> list[dict[str, 
     for service in session.scalars(select(Service).where(Service.site_id == site_id, Service.active.is_(True))
                                    .order_by(Service.position, Service.id)):
         average_s, open_counters = _service_pace(session, service.id, day)
-        rows.append({"code": service.code, "name": service.name, "waiting": waiting.get(service.id, 0),
+        rows.append({"id": service.id, "code": service.code, "name": service.name, "waiting": waiting.get(service.id, 0),
                      "estimated_wait_s": estimated_wait_seconds(ahead.get(service.id, 0), average_s, open_counters),
                      "counters_serving": open_counters})
     return rows

@@ -83,6 +83,9 @@ def test_the_sites_own_name_and_field_waits_reach_the_public_wait_times(  # type
         # The board's rows: the registered name first, the site's own name beside it.
         board = central.sites()["XA-PB"]
         assert board["name"] == "Trung tâm Phục vụ hành chính công xã Phú Bình" and board["site_name"] == own_name
+        # The site's reports at the central name its fields (the roll-ups carry only their ids).
+        summary = central.get(f"/api/v1/province/sites/{board['id']}/summary?group_by=service").json()
+        assert {row["service_id"]: row["label"] for row in summary["rows"]}[1] == services["TPHT"]["name"]
         page = central.get(f"/province/sites/{board['id']}")
         assert page.status_code == 200 and f"Tên do điểm tự khai báo: {own_name}" in page.text
         # No personal data: nothing but figures and names of centres and fields.
