@@ -6,9 +6,15 @@
 2. Catch-up: a site database (SQLite) holding 7 days of events (default 20,160) that never reached the
    central; the real uplink code (server/uplink/client.py) sends them; prints the time until the
    central acknowledged the last one.
+3. Live: a real site process (SQLite, the demo centre) uplinked to the central; a province leader's
+   /province board open in headless Debian Chromium; for each of N tickets (default 60, at least 50)
+   the time from just before the kiosk's POST /tickets (the site commits inside it) to the moment the
+   board's DOM shows the new count (a MutationObserver stamps it with the same machine's clock);
+   prints p50, p90, p99 and the worst.
 
     .venv/bin/python -m bench.bench_central [--sites 100] [--events-per-site 2000] [--batch 500]
-                                           [--catch-up-events 20160]
+                                           [--catch-up-events 20160] [--live-tickets 60]
+                                           [--parts ingest,catch-up,live] [--chromium /usr/bin/chromium]
 
 Prints figures only (no pass/fail); see docs/performance.md. The clients run on the same machine as the
 central and the database, so the figure is a floor for a central on its own host.
@@ -212,13 +218,78 @@ def bench_catch_up(database_url: str, workdir: Path, count: int, batch: int) -> 
         engine.dispose()
 
 
+# Records, in the board's page, when the live site's "issued today" cell first shows each value.
+OBSERVE_BOARD = """(code) => {
+  window.__seen = {};
+  const look = () => {
+    const row = Array.from(document.querySelectorAll("tr[data-site-id]")).find((r) => r.textContent.includes(code));
+    const cell = row && row.querySelector(".issued-cell");
+    if (cell && !(cell.textContent in window.__seen)) window.__seen[cell.textContent] = Date.now();
+  };
+  new MutationObserver(look).observe(document.querySelector("#sites-table tbody"),
+                                     {childList: true, subtree: true, characterData: true});
+  look();
+}"""
+
+
+def bench_live(database_url: str, workdir: Path, tickets: int, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from bench.common import percentile, start_server
+    from server.province.registry import create_central_staff
+
+    key = register(database_url, ["LIVE"])["LIVE"]
+    engine = make_engine(database_url)
+    with make_session_factory(engine, writing=True)() as session:
+        create_central_staff(session, "benchtinh", "leader", dt.datetime.now(dt.timezone.utc), password="bench")
+        session.commit()
+    engine.dispose()
+    central = Central(database_url, workdir)
+    (workdir / "site").mkdir()
+    site = start_server(workdir=workdir / "site", log_path=workdir / "site.log", HANGCHO_CENTRAL_URL=central.url,
+                        HANGCHO_UPLINK_KEY=key)
+    latencies: list[float] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                                 args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="vi-VN")
+            page.goto(f"{central.url}/login?next=/province")
+            page.fill("#username", "benchtinh")
+            page.fill("#password", "bench")
+            page.click("#login-form button[type=submit]")
+            page.wait_for_selector("html[data-ready=yes]")
+            page.wait_for_selector("tr[data-site-id]:has-text('LIVE')")
+            page.evaluate(OBSERVE_BOARD, "LIVE")
+            kiosk = requests.Session()
+            for index in range(tickets):
+                began = time.time()
+                answer = kiosk.post(site.url + "/api/v1/tickets", json={"service_id": 1 + index % 3, "priority": None},
+                                    headers={"X-Device-Key": "demo-kiosk-1"}, timeout=10)
+                answer.raise_for_status()
+                shown = page.wait_for_function("(n) => window.__seen[String(n)]", arg=index + 1, timeout=30_000)
+                latencies.append(shown.json_value() / 1000 - began)
+                time.sleep(0.2 + (index % 5) * 0.1)  # tickets a few hundred ms apart, not in lockstep with the poll
+            browser.close()
+        log(f"live: {tickets} tickets, site commit → /province board DOM in Chromium: "
+            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p90 {percentile(latencies, 0.9) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, worst {max(latencies) * 1000:.0f} ms")
+    finally:
+        site.stop()
+        central.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--events-per-site", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--catch-up-events", type=int, default=20_160)
+    parser.add_argument("--live-tickets", type=int, default=60)
+    parser.add_argument("--parts", default="ingest,catch-up,live", help="which parts to run, comma-separated")
+    parser.add_argument("--chromium", default=os.environ.get("HANGCHO_CHROMIUM", "/usr/bin/chromium"))
     arguments = parser.parse_args()
+    parts = set(arguments.parts.split(","))
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"hangcho_bench_central_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -227,8 +298,12 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="hangcho-bench-central-"))
     try:
         upgrade(database_url)
-        bench_ingest(database_url, workdir, arguments.sites, arguments.events_per_site, arguments.batch)
-        bench_catch_up(database_url, workdir, arguments.catch_up_events, arguments.batch)
+        if "ingest" in parts:
+            bench_ingest(database_url, workdir, arguments.sites, arguments.events_per_site, arguments.batch)
+        if "catch-up" in parts:
+            bench_catch_up(database_url, workdir, arguments.catch_up_events, arguments.batch)
+        if "live" in parts:
+            bench_live(database_url, workdir, max(50, arguments.live_tickets), arguments.chromium)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         with admin.connect() as connection:

@@ -116,7 +116,7 @@ def create_app(settings: "Settings | None" = None, clock: "Clock | None" = None)
 # the shared pages. Every site route (tickets, counters, administration…) is 404 there.
 CENTRAL_ENDPOINTS = frozenset({"api.health", "api.login", "api.logout", "api.me", "api.openapi_document", "static"})
 CENTRAL_BLUEPRINT_PREFIXES = ("pages.", "province.", "province_api.", "province_reports.", "province_phone.",
-                              "province_phone_api.")
+                              "province_phone_api.", "province_public.")
 
 
 def central_serves(endpoint: str) -> bool:
@@ -128,10 +128,11 @@ def _init_central(app: Flask) -> None:
     from flask import abort, request
 
     import server.province.realtime  # noqa: F401 - registers the /uplink and /province namespaces
-    from server.province import views
+    from server.province import public, views
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(views.api)
+    app.register_blueprint(public.blueprint)  # /wait and GET /api/v1/public/wait-times
     from server.province.rankings import blueprint as rankings_blueprint
 
     app.register_blueprint(rankings_blueprint())  # rankings and a site's reports, from the roll-ups

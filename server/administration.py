@@ -265,7 +265,81 @@ def field_dict(service: Service) -> dict[str, Any]:
     return {"code": service.code, "name": service.name, "name_en": service.name_en, "group_name": service.group_name,
             "number_prefix": service.number_prefix, "number_start": service.number_start,
             "number_end": service.number_end, "number_width": service.number_width,
-            "daily_quota": service.daily_quota, "active": service.active, "position": service.position}
+            "daily_quota": service.daily_quota, "active": service.active, "position": service.position,
+            "from_province": bool(service.from_province), "awaiting_counter": bool(service.awaiting_counter)}
+
+
+# The audit actions of applying the province's catalogue: a field added from it, a field changed by it.
+PROVINCE_ADDED, PROVINCE_CATALOGUE = "province_add", "province"
+PREFIXED_WIDTH = 3  # a province field with a letter prefix prints A001 … A999, as the demo's prefixed fields
+
+
+def apply_province_catalogue(session: Session, site_id: int, entries: list[dict[str, Any]],
+                             now: dt.datetime) -> dict[str, int]:
+    """Apply the province's list of fields ([{code, name, name_en, prefix}], matched by code): a field the
+    site lacks is added inactive until a counter serves it (its numbers: the next free range, with the
+    province's prefix); a field the province renamed is renamed; a field the province dropped only stops
+    being marked as the province's. Nothing is deleted, numbering of existing fields stays local, and every
+    change is an audit entry by the system. The caller holds the site's row lock and commits."""
+    existing = {service.code: service for service in session.scalars(select(Service).where(Service.site_id == site_id))}
+    counts = {"added": 0, "renamed": 0, "joined": 0, "left": 0}
+    listed: set[str] = set()
+    position = max((service.position for service in existing.values()), default=-1) + 1
+    for entry in entries:
+        code, name, name_en = str(entry["code"]), str(entry["name"]), str(entry.get("name_en") or "")
+        listed.add(code)
+        service = existing.get(code)
+        if service is None:
+            prefix = str(entry.get("prefix") or "").upper()
+            spec = FieldSpec(code=code, name=name, name_en=name_en, number_prefix=prefix,
+                             number_width=PREFIXED_WIDTH if prefix else 0, position=position)
+            problems = validate_field(spec)
+            if problems:
+                raise errors.ValidationFailed(fields={f"{code}.{key}": value for key, value in problems.items()})
+            free = free_range(session, site_id, spec.number_prefix, spec.number_width)
+            service = Service(site_id=site_id, code=code, name=name, name_en=name_en, number_prefix=spec.number_prefix,
+                              number_start=free.start, number_end=free.end, number_width=spec.number_width,
+                              active=False, position=position, from_province=True, awaiting_counter=True)
+            session.add(service)
+            session.flush()
+            position += 1
+            audit(session, None, site_id, PROVINCE_ADDED, "service", service.id, None, field_dict(service), now)
+            counts["added"] += 1
+            continue
+        before = field_dict(service)
+        renamed = service.name != name or (name_en and service.name_en != name_en)
+        service.name = name
+        service.name_en = name_en or service.name_en
+        counts["joined"] += not service.from_province
+        service.from_province = True
+        counts["renamed"] += bool(renamed)
+        after = field_dict(service)
+        if after != before:
+            audit(session, None, site_id, PROVINCE_CATALOGUE, "service", service.id, _changed(before, after),
+                  _changed(after, before), now)
+    for code, service in existing.items():
+        if code not in listed and service.from_province:
+            before = field_dict(service)
+            service.from_province = service.awaiting_counter = False
+            audit(session, None, site_id, PROVINCE_CATALOGUE, "service", service.id, _changed(before, field_dict(service)),
+                  _changed(field_dict(service), before), now)
+            counts["left"] += 1
+    session.flush()
+    return counts
+
+
+def activate_awaiting_fields(session: Session, counter: Counter, now: dt.datetime, by_staff_id: int | None) -> None:
+    """A field the province's catalogue added waits, inactive, for a counter: giving it to one puts it in use
+    (its numbers checked against the fields in use, as any field put back in use)."""
+    for service_id in counter.service_ids:
+        service = session.get(Service, service_id)
+        if service is None or not service.awaiting_counter:
+            continue
+        before = field_dict(service)
+        check_numbers_free(session, service.site_id, _numbering(service), except_id=service.id)
+        service.active, service.awaiting_counter = True, False
+        audit(session, by_staff_id, service.site_id, "update", "service", service.id, _changed(before, field_dict(service)),
+              _changed(field_dict(service), before), now)
 
 
 CSV_COLUMNS = ("code", "name", "name_en", "group", "prefix", "start", "end", "width", "quota", "average_service_s")
@@ -379,6 +453,7 @@ def create_counter(session: Session, site_id: int, number: int, service_ids: Ite
     session.flush()
     audit(session, by_staff_id, site_id, "create", "counter", counter.id, None,
           {"number": number, "service_ids": list(counter.service_ids)}, now)
+    activate_awaiting_fields(session, counter, now, by_staff_id)
     return counter
 
 
@@ -473,6 +548,8 @@ def update_counter(session: Session, counter: Counter, now: dt.datetime, *, name
     after = counter_dict(counter)
     audit(session, by_staff_id, counter.site_id, "update", "counter", counter.id, _changed(before, after),
           _changed(after, before), now)
+    if service_ids is not None:
+        activate_awaiting_fields(session, counter, now, by_staff_id)
     return counter
 
 

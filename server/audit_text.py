@@ -25,6 +25,8 @@ SENTENCES = {
     "revoke": N_("%(who)s revoked the key of %(what)s"),
     "rotate_key": N_("%(who)s gave %(what)s a new key"),
     "reset_password": N_("%(who)s reset the password of %(what)s"),
+    "province": N_("%(who)s applied the province's catalogue to %(what)s"),
+    "province_add": N_("%(who)s added %(what)s from the province's catalogue, not in use until a counter serves it"),
 }
 WITH_DETAILS = N_("%(sentence)s: %(details)s")
 THINGS = {
@@ -52,6 +54,7 @@ LABELS = {
     "paper_width_mm": N_("paper width (mm)"), "rating": N_("rating settings"), "alerts": N_("alert thresholds"),
     "recent_calls": N_("latest calls on the hall board"), "max_priority_in_row": N_("priority tickets in a row"),
     "field_order": N_("calling order of fields"), "enabled": ADMIN_MESSAGES["voice_enabled"], "pack": N_("voice pack"),
+    "from_province": N_("in the province's catalogue"), "awaiting_counter": N_("waiting for a counter to serve it"),
 }
 ROLES = {role: ADMIN_MESSAGES[f"role_{role}"] for role in ("admin", "supervisor", "clerk", "inspector", "leader")}
 WEEKDAYS = tuple(ADMIN_MESSAGES[f"weekday_{day}"] for day in range(7))
@@ -59,7 +62,8 @@ KINDS = {kind: ADMIN_MESSAGES[f"kind_{kind}"] for kind in ("kiosk", "display", "
 SYSTEM = N_("The system")
 # What a creation does not repeat: the name is in the sentence already; the rest is the usual default
 # (in use, place in the list, no digit padding), so only what was chosen is said.
-CREATE_UNSAID = ("name", "full_name", "username", "number", "centre", "site", "position")
+CREATE_UNSAID = ("name", "full_name", "username", "number", "centre", "site", "position", "from_province",
+                 "awaiting_counter")
 
 
 class Names:
@@ -89,9 +93,11 @@ def describe(entry: dict[str, Any], names: Names, translate: Translate = gettext
         return sentence
     if entry["action"] == "rotate_key":
         details = [_change("key_hint", None, after.get("key_hint"), names, translate)] if after.get("key_hint") else []
-    elif entry["action"] == "create":
+    elif entry["action"] in ("create", "province_add"):
+        # A field added from the province's catalogue is out of use by rule: its sentence says so already.
+        unsaid = CREATE_UNSAID + (("active",) if entry["action"] == "province_add" else ())
         details = [_change(key, None, value, names, translate, created=True) for key, value in after.items()
-                   if key not in CREATE_UNSAID and not _usual(value)]
+                   if key not in unsaid and not _usual(value)]
     else:
         details = [_change(key, before.get(key), after.get(key), names, translate)
                    for key in [*after, *(key for key in before if key not in after)]]

@@ -289,7 +289,8 @@ def _demo_central(settings: Settings) -> None:
     session.close()
     server = subprocess.Popen([sys.executable, "-m", "server", "serve"], env=dict(os.environ), cwd=PROJECT_ROOT)
     _wait_for_health(settings.base_url, timeout_s=60)
-    history = subprocess.Popen([sys.executable, "-m", "server", "central", "seed-demo-history"], env=dict(os.environ),
+    history = subprocess.Popen([sys.executable, "-m", "server", "central", "seed-demo-history",
+                                "--simulate", settings.base_url], env=dict(os.environ),
                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
     if not os.environ.get("HANGCHO_CENTRAL_QUIET"):
         click.echo("\n".join(central_welcome_lines(settings)))
@@ -304,6 +305,7 @@ def central_welcome_lines(settings: Settings) -> list[str]:
         "Province (central) server, demo:",
         f"  Province live board:     {base}/province   (tinh / demo: province leader)",
         f"  Rankings:                {base}/province/rankings",
+        f"  Waiting times (public):  {base}/wait",
         f"  Inspector:               {base}/province   (thanhtra / demo: read + verify)",
         f"  Central administrator:   admin / demo",
         f"  API:                     {base}/api/v1/province/sites, {base}/api/v1/openapi.json",

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -183,6 +184,10 @@ class Service(Base):
     average_service_s: Mapped[int] = mapped_column(Integer, default=300)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # In the province's catalogue (applied through server/administration.apply_province_catalogue).
+    from_province: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Added by the catalogue, inactive until an administrator gives it to a counter (which activates it).
+    awaiting_counter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Counter(Base):

@@ -31,6 +31,7 @@ MESSAGES = {
     "code": N_("Code"), "name": N_("Name"), "name_en": N_("English name"), "group_name": N_("Group"),
     "numbers": N_("Numbers"), "number_prefix": N_("Number prefix"), "number_start": N_("First number"),
     "number_end": N_("Last number"), "number_width": N_("Number width"), "daily_quota": N_("Daily quota"),
+    "from_province": N_("Province catalogue"), "awaiting_counter": N_("Not in use yet: give it to a counter"),
     "no_quota": N_("no limit"), "average_service_s": N_("Average service time (seconds)"), "active": N_("In use"),
     "new_field": N_("New field"), "edit_field": N_("Edit field"), "import_csv": N_("Import a CSV catalogue"),
     "import_help": N_("Columns: code,name,name_en,group,prefix,start,end,width,quota,average_service_s. Existing codes are updated."),

@@ -41,14 +41,18 @@ def central() -> None:
 
 
 @central.command("seed-demo-history")
-def central_seed_demo_history() -> None:
+@click.option("--simulate", "central_url", default=None,
+              help="then keep the simulated communes live: their uplinks send their fields' waits to this central")
+def central_seed_demo_history(central_url: str | None) -> None:
     """The simulated communes' 90 days of history, through the real ingest (the demo central runs this
     in the background)."""
-    from server.province.demo import seed_demo_history
+    from server.province.demo import seed_demo_history, simulate_communes
 
     session = _central_session()
     stored = seed_demo_history(session, _now(), load_settings().timezone)
     click.echo(f"{stored} demo events ingested")
+    if central_url:
+        simulate_communes(session, central_url)
 
 
 @central.command("init")
@@ -132,6 +136,42 @@ def central_revoke(code: str) -> None:
     except HangChoError as error:
         _fail(error)
     click.echo(f"uplink of {code} revoked")
+
+
+@central.group("catalogue")
+def central_catalogue() -> None:
+    """The province's standard list of fields, published to every site over the uplink."""
+
+
+@central_catalogue.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def central_catalogue_import(csv_file: click.utils.LazyFile) -> None:
+    """Replace the catalogue with a CSV file (header: code,name[,name_en][,prefix])."""
+    from server.province.catalogue import parse_catalogue_csv, replace_catalogue
+
+    session = _central_session()
+    try:
+        answer = replace_catalogue(session, parse_catalogue_csv(csv_file.read()))
+        session.commit()
+    except HangChoError as error:
+        _fail(error)
+    click.echo(f"catalogue version {answer['version']}: {len(answer['fields'])} fields")
+
+
+@central_catalogue.command("list")
+def central_catalogue_list() -> None:
+    """The catalogue as CSV, with its version on the first line."""
+    from server.province.catalogue import COLUMNS, published
+
+    answer = published(_central_session())
+    click.echo(f"# version {answer['version'] or '(none)'}")
+    click.echo(",".join(COLUMNS))
+    for entry in answer["fields"]:
+        click.echo(",".join(_csv_cell(entry[column]) for column in COLUMNS))
+
+
+def _csv_cell(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
 
 
 def verify_site_log(session: Session, site_id: int, chunk: int = 5000) -> tuple[bool, int, int | None, str]:

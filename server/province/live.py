@@ -117,7 +117,10 @@ def site_row(site: ProvinceSite, state: SiteLiveState | None, open_province_aler
     return {
         "id": site.id,
         "code": site.code,
+        # The province's registered name is the official one (a site cannot rename itself on the province's
+        # board); the name the site gives itself (its site_status) is shown beside it.
         "name": site.name,
+        "site_name": (state.site_name if state is not None else "") or "",
         "demo": site.demo,
         "revoked": site.revoked_at is not None,
         "connected": connected,

@@ -87,6 +87,24 @@ class SiteLiveState(Base):
     # leader_items_raised / leader_action_recorded / leader_item_cleared events.
     red_items: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # What the site says of itself in its `site_status` uplink call: its own name and, per active field,
+    # {code, name, waiting, estimated_wait_s, counters_serving} computed by its own core (the kiosk's estimate).
+    site_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    fields_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class CatalogueField(Base):
+    """One field (lĩnh vực) of the province's standard list, published to every site over the uplink."""
+
+    __tablename__ = "province_catalogue_fields"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Letters for new fields' numbers at a site (A005…); empty: the site's next free number range.
+    prefix: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PhoneTicket(Base):

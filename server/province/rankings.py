@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 from zoneinfo import ZoneInfo
@@ -57,6 +58,19 @@ def open_red_items(session: Session, site_id: int, today: dt.date) -> list[dict[
 
     state = session.get(SiteLiveState, site_id)
     return red_item_rows(state.red_items or {}, today) if state is not None else []
+def site_field_names(session: Session, site_id: int) -> dict[str, str]:
+    """The site's own field ids → names, from its last `site_status` (its active fields): the roll-ups
+    carry only the ids."""
+    raw = session.execute(text("SELECT fields FROM province_live_states WHERE site_id = :site_id"),
+                          {"site_id": site_id}).scalar()
+    fields = json.loads(raw) if isinstance(raw, str) else raw or []
+    return {str(field["id"]): str(field["name"]) for field in fields if isinstance(field, dict) and "id" in field}
+
+
+def site_own_name(session: Session, site_id: int) -> str:
+    """The name the site gives itself (its last `site_status`), shown beside the registered one."""
+    return str(session.execute(text("SELECT site_name FROM province_live_states WHERE site_id = :site_id"),
+                               {"site_id": site_id}).scalar() or "")
 
 
 # --------------------------------------------------------------------------- queries and answers
@@ -176,7 +190,8 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
         query = _parse(SiteSummaryQuery)
         site = _site(sites(db_session()), site_id)
         period = _period(query)
-        report = site_summary(db_session(), site.id, period, query.group_by, gettext)
+        report = site_summary(db_session(), site.id, period, query.group_by, gettext,
+                              site_field_names(db_session(), site.id))
         if query.format == "json":
             return jsonify(report)
         stem = f"bao-cao-{site.code}-{report['group_by']}-{report['from']}-{report['to']}"
@@ -218,13 +233,13 @@ def blueprint(sites: Callable[[Session], list[SiteRef]] = province_sites,
             query, problem = SiteSummaryQuery(), gettext("Check the dates (YYYY-MM-DD) and the choices.")
         group_by = query.group_by if query.group_by != "site" else "service"
         period = _period(query)
-        report = site_summary(db_session(), site.id, period, group_by, gettext)
+        report = site_summary(db_session(), site.id, period, group_by, gettext, site_field_names(db_session(), site.id))
         arguments = {"from": period.start.isoformat(), "to": period.end.isoformat(), "group_by": group_by}
         from server.province.views import BOARD_MESSAGES
 
         return render_template("province/site.html", site=site, report=report, period=period, group_by=group_by,
                                groups=GROUP_LABELS, arguments=arguments, problem=problem,
                                red_items=red_items(db_session(), site.id, _today()), board_messages=BOARD_MESSAGES,
-                               **staff_context("site"))
+                               own_name=site_own_name(db_session(), site.id), **staff_context("site"))
 
     return bp

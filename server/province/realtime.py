@@ -1,5 +1,7 @@
-"""Socket.IO at the central: namespace /uplink (sites push their event log, authenticated by the uplink
-key) and namespace /province (the live board of leaders, inspectors and admins, pushed, never polled)."""
+"""Socket.IO at the central: namespace /uplink (sites push their event log and their own status,
+authenticated by the uplink key, and fetch the province catalogue), namespace /province (the live board of
+leaders, inspectors and admins) and the public namespace /wait (the citizens' wait times): pushed, never
+polled."""
 from __future__ import annotations
 
 import logging
@@ -13,9 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from server import errors
 from server.auth.identity import actor_for_credential
 from server.inputs import first_control_character
+from server.province import catalogue as province_catalogue
 from server.province import ingest as province_ingest
 from server.province import phone
 from server.province.live import local_date
+from server.province import waits as province_waits
 from server.province.models import ProvinceSite
 from server.province.registry import site_for_key
 from server.realtime import socketio
@@ -26,6 +30,8 @@ logger = logging.getLogger(__name__)
 UPLINK = "/uplink"
 BOARD = "/province"
 BOARD_ROOM = "province"
+WAIT = "/wait"
+WAIT_ROOM = "wait"
 BOARD_ROLES = ("leader", "inspector", "admin")
 
 
@@ -95,6 +101,14 @@ def push_site_state(site_id: int) -> None:
         socketio.emit("site_state", rows[0], to=BOARD_ROOM, namespace=BOARD)
 
 
+def push_site_waits(site_id: int) -> None:
+    """The public wait row of one site, to every /wait page (its fields or its connection changed)."""
+    settings = runtime().settings
+    rows = province_waits.wait_times(db_session(), runtime().clock.now(), settings.province_stale_s, site_ids=[site_id])
+    if rows:
+        socketio.emit("site_waits", rows[0], to=WAIT_ROOM, namespace=WAIT)
+
+
 def _refused(code: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code, {"error": code, "message": code})
 
@@ -155,15 +169,18 @@ def on_uplink_hello(data: Any = None) -> dict[str, Any]:
             result = province_ingest.hello(session, site_id, body.get("site_id"), body.get("seq"), runtime().clock.now())
             if result.error is None:
                 phone.forget_old_tickets(session, site_id, local_date(runtime().clock.now(), runtime().settings.timezone))
+            version = province_catalogue.published(session)["version"]
         finally:
             session.close()
         push_site_state(site_id)
+        push_site_waits(site_id)
         answer = result.answer()
         if answer["ok"]:
             # Where the site's QR codes point from now on; then the ratings phones gave while it was away.
             answer["phone_base_url"] = phone.announced_base_url(runtime().settings)
             socketio.start_background_task(phone.deliver_pending, current_app._get_current_object(), site_id)  # type: ignore[attr-defined]
-        return answer
+        # The catalogue's version: a site that applied another asks for the list (`catalogue`).
+        return {**answer, "catalogue_version": version}
     return _answer_errors(run)
 
 
@@ -181,6 +198,32 @@ def on_uplink_phone_tickets(data: Any = None) -> dict[str, Any]:
             session.close()
         phone.push_changes(changed)
         return {"ok": True, "changed": len(changed)}
+    return _answer_errors(run)
+
+
+@socketio.on("site_status", namespace=UPLINK)
+def on_uplink_site_status(data: Any = None) -> dict[str, Any]:
+    """{"name": the site's own name, "fields": [{code, name, waiting, estimated_wait_s, counters_serving}]}
+    → {"ok"}: stored in the site's live state, pushed to the board and to /wait."""
+    def run() -> dict[str, Any]:
+        site_id = _uplink_site()
+        session = runtime().write_session_factory()
+        try:
+            province_waits.record_site_status(session, site_id, data, runtime().clock.now())
+        finally:
+            session.close()
+        push_site_state(site_id)
+        push_site_waits(site_id)
+        return {"ok": True}
+    return _answer_errors(run)
+
+
+@socketio.on("catalogue", namespace=UPLINK)
+def on_uplink_catalogue(_data: Any = None) -> dict[str, Any]:
+    """→ {"ok", "version", "fields": [{code, name, name_en, prefix}]}: the province's list of fields."""
+    def run() -> dict[str, Any]:
+        _uplink_site()
+        return {"ok": True, **province_catalogue.published(db_session())}
     return _answer_errors(run)
 
 
@@ -220,6 +263,17 @@ def _record_disconnection(site_id: int) -> None:
     finally:
         session.close()
     push_site_state(site_id)
+    push_site_waits(site_id)
+
+
+@socketio.on("connect", namespace=WAIT)
+def on_wait_connect(_auth: Any = None) -> None:
+    """Public: the citizens' /wait page. Every centre's waits now, then each change as it lands."""
+    settings = runtime().settings
+    join_room(WAIT_ROOM)
+    rows = province_waits.wait_times(db_session(), runtime().clock.now(), settings.province_stale_s)
+    socketio.emit("wait_times", {"sites": rows, "server_time": runtime().clock.now().isoformat()},
+                  to=request.sid, namespace=WAIT)  # type: ignore[attr-defined]
 
 
 @socketio.on("connect", namespace=BOARD)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template
+from pydantic import Field
 
-from server.api.schemas import Answer
-from server.api.validation import documented
+from server.api.schemas import Answer, Strict
+from server.api.validation import documented, json_body
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
+from server.province.catalogue import published, replace_catalogue
 from server.province.ingest import sites_overview, verify_stored
 from server.runtime import db_session, runtime
 
@@ -47,6 +49,7 @@ BOARD_MESSAGES = {
     "kind_rating_flags": N_("Ratings flagged as doubtful"),
     "kind_alerts_open": N_("Alerts left open"),
     "kind_response_rate_low": N_("Too few citizens rate"),
+    "own_name": N_("The site calls itself: %(name)s"),
 }
 
 
@@ -64,6 +67,7 @@ class ProvinceSiteRow(Answer):
     id: int
     code: str
     name: str
+    site_name: str
     connected: bool
     last_seen_at: str | None
     last_seq: int
@@ -78,6 +82,24 @@ class ProvinceSiteRow(Answer):
     red_items_open: int
     red_items_overdue: int
     red_items: list[RedItem]
+
+
+class CatalogueEntry(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    prefix: str = Field(default="", max_length=8, pattern=r"^[A-Za-z]*$")
+
+
+class CatalogueBody(Strict):
+    """The province's whole list of fields, in order (it replaces the list before it)."""
+
+    fields: list[CatalogueEntry] = Field(max_length=500)
+
+
+class CatalogueAnswer(Answer):
+    version: str
+    fields: list[CatalogueEntry]
 
 
 class VerifyAnswer(Answer):
@@ -121,3 +143,24 @@ def sites():  # type: ignore[no-untyped-def]
             tags=("province",))
 def verify(site_id: int):  # type: ignore[no-untyped-def]
     return jsonify(verify_stored(db_session(), site_id))
+
+
+@api.get("/catalogue")
+@allow(*READERS)
+@documented("The province catalogue of fields (lĩnh vực) published to every site, with its version",
+            responses={200: CatalogueAnswer}, tags=("province",))
+def catalogue():  # type: ignore[no-untyped-def]
+    return jsonify(published(db_session()))
+
+
+@api.put("/catalogue")
+@allow("admin")
+@documented("Replace the province catalogue of fields; sites apply it at their next contact (new fields added "
+            "inactive until a counter serves them, renamed ones renamed, nothing deleted)",
+            body=CatalogueBody, responses={200: CatalogueAnswer}, tags=("province",))
+def replace_catalogue_route():  # type: ignore[no-untyped-def]
+    body = json_body(CatalogueBody)
+    session = db_session()
+    answer = replace_catalogue(session, [entry.model_dump() for entry in body.fields])
+    session.commit()
+    return jsonify(answer)

@@ -151,6 +151,30 @@ def _service_pace(session: Session, service_id: int, day: dt.date) -> tuple[floa
     return average, open_counters
 
 
+def field_waits(session: Session, site_id: int, clock: Clock) -> list[dict[str, Any]]:
+    """Per active field: citizens waiting now and the wait a citizen taking a number now is told (the
+    kiosk's and the phone page's estimate: everyone not reserved for a counter is ahead), and how many
+    open counters serve it. What the site sends the province for its public /wait page."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise errors.NotFound()
+    day = business_date(clock.now(), site.timezone)
+    ahead = dict(session.execute(
+        select(Ticket.service_id, func.count(Ticket.id))
+        .where(Ticket.site_id == site_id, Ticket.business_date == day, Ticket.status == TicketStatus.WAITING,
+               Ticket.target_counter_id.is_(None))
+        .group_by(Ticket.service_id)).all())
+    waiting = waiting_counts(session, site_id, day)
+    rows = []
+    for service in session.scalars(select(Service).where(Service.site_id == site_id, Service.active.is_(True))
+                                   .order_by(Service.position, Service.id)):
+        average_s, open_counters = _service_pace(session, service.id, day)
+        rows.append({"id": service.id, "code": service.code, "name": service.name, "waiting": waiting.get(service.id, 0),
+                     "estimated_wait_s": estimated_wait_seconds(ahead.get(service.id, 0), average_s, open_counters),
+                     "counters_serving": open_counters})
+    return rows
+
+
 def site_business_date(session: Session, site_id: int, now: dt.datetime) -> dt.date:
     site = session.get(Site, site_id)
     if site is None:

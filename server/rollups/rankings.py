@@ -111,10 +111,12 @@ def site_labels(session: Session, site_id: int) -> dict[str, Any]:
 
 
 def site_summary(session: Session, site_id: int, period: Period, group_by: str,
-                 translate: Callable[[str], str] = lambda text: text) -> dict[str, Any]:
-    """The site's rows for a period in the shape of its own GET /reports/summary, from the roll-ups."""
+                 translate: Callable[[str], str] = lambda text: text,
+                 field_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The site's rows for a period in the shape of its own GET /reports/summary, from the roll-ups;
+    `field_names` (the site's own field id → name, when the caller knows them) label the fields."""
     figures, totals = rollup_figures(session, [site_id], period, group_by)
-    labels = site_labels(session, site_id)
+    labels = {**site_labels(session, site_id), "services": field_names or {}}
     rows = []
     for key in sorted(figures, key=lambda k: (k is None, k or 0)):
         row: dict[str, Any] = {"group_by": group_by, "key": key, "label": _label(group_by, key, labels, translate)}
@@ -145,7 +147,7 @@ def _label(group_by: str, key: Any, labels: dict[str, Any], translate: Callable[
     if group_by == "clerk":
         return str((labels.get("clerks") or {}).get(str(key)) or translate(N_("Clerk %(id)s")) % {"id": key})
     if group_by == "service":
-        return translate(N_("Field %(id)s")) % {"id": key}
+        return str((labels.get("services") or {}).get(str(key)) or translate(N_("Field %(id)s")) % {"id": key})
     return str(key)
 
 

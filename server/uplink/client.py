@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.errors import HangChoError
 from server.models import Event, Site
 from server.queue.clock import Clock, SystemClock
 from server.uplink.lock import UplinkLock
@@ -36,6 +37,7 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 RETRY_SOON = ("busy", "unavailable")  # the central could not take the batch now; nothing is wrong with it
 BUSY_PAUSE_S = 1.0
 PHONE_EVERY_S = 1.0  # the phone views go up at most this often
+STATUS_MIN_INTERVAL_S = 1.0  # site_status: at most once a second, and at least every HEARTBEAT_S
 
 
 class CallFailed(Exception):
@@ -46,7 +48,8 @@ class Uplink:
     def __init__(self, engine: Engine, session_factory: sessionmaker[Session], write_session_factory: sessionmaker[Session],
                  central_url: str, key: str, *, batch_size: int = 500, poll_s: float = 0.3,
                  max_backoff_s: float = MAX_BACKOFF_S, clock: Clock | None = None,
-                 relayed_rating: Callable[[int, Any], dict[str, Any]] | None = None) -> None:
+                 relayed_rating: Callable[[int, Any], dict[str, Any]] | None = None,
+                 apply_catalogue: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
         self.engine = engine
         self.session_factory = session_factory
         self.write_session_factory = write_session_factory
@@ -64,6 +67,7 @@ class Uplink:
         self._call_id = 0
         self._client: socketio.Client | None = None
         self._last_state_write = 0.0
+        self._recorded_acknowledged: int | None = None
         self.site_id: int | None = None
         # The site's answer to a phone's rating relayed by the central (server/uplink/phone.rate_relayed).
         self.relayed_rating = relayed_rating
@@ -71,6 +75,12 @@ class Uplink:
         self._phone_sent: dict[str, dict[str, Any]] = {}  # digest → the view last sent on this connection
         self._phone_last = 0.0
         self._phone_served = False
+        # Applies the province's catalogue through the site's audited admin code (start_uplink gives it).
+        self.apply_catalogue = apply_catalogue
+        self._catalogue_failed: str | None = None
+        self._status_sent: dict[str, Any] | None = None
+        self._status_checked = self._status_sent_at = 0.0
+        self._central_has_status = False
 
     # ------------------------------------------------------------------ life
 
@@ -191,10 +201,16 @@ class Uplink:
         # unanswered until its time-out): only then does the uplink send it the phone views.
         self._phone_after_seq, self._phone_sent = None, {}
         self._phone_served = bool(_http_url(answer.get("phone_base_url")))
+        self._catalogue_failed, self._status_sent = None, None
+        # A central that names a catalogue version knows `site_status` and `catalogue`; an older one would
+        # leave those calls unanswered (a 10 s time-out each), so they are sent only to a central that does.
+        self._central_has_status = "catalogue_version" in answer
+        self._follow_catalogue(answer.get("catalogue_version"))
         last_spoke = time.monotonic()
         while not self._stop.is_set():
             if self._client is None or not self._client.connected:
                 raise CallFailed("connection lost")
+            self._send_site_status()
             batch = self._read_batch(acknowledged)
             if batch:
                 answer = self._call("events", {"events": batch, "seq": self._site_seq()})
@@ -220,6 +236,11 @@ class Uplink:
                     raise CallFailed(f"central refused the uplink: {answer.get('error')}")
                 acknowledged = int(answer["acknowledged_seq"])
                 self._write_state(connected=True, acknowledged=acknowledged, error="", force=True)
+                self._follow_catalogue(answer.get("catalogue_version"))
+            elif acknowledged != self._recorded_acknowledged:
+                # The last batch's acknowledgement fell inside the once-a-second limit: record it now, so the
+                # dashboard's lag is exact within a second rather than at the next heartbeat.
+                self._write_state(connected=True, acknowledged=acknowledged, error="")
             self._wake.wait(self.poll_s)
             self._wake.clear()
 
@@ -281,6 +302,64 @@ class Uplink:
             batch.append(item)
         return batch
 
+    # ------------------------------------------------------------------ the site's own status
+
+    def site_status(self) -> dict[str, Any]:
+        """The site's own name (its centre's and its own: "Trung tâm … · Trụ sở chính") and, per active
+        field, its line and the kiosk's wait estimate."""
+        from server.models import Centre
+        from server.queue.queries import field_waits
+
+        with self.session_factory() as session:
+            names = session.execute(select(Centre.name, Site.name).join(Site, Site.centre_id == Centre.id)
+                                    .where(Site.id == self.site_id)).first()
+            name = " · ".join(part for part in (names or ()) if part)[:200]
+            return {"name": name, "fields": field_waits(session, self.site_id, self.clock)}
+
+    def _send_site_status(self) -> None:
+        """`site_status` when it changed (looked at most once a second) and at least every HEARTBEAT_S."""
+        now = time.monotonic()
+        if not self._central_has_status or now - self._status_checked < STATUS_MIN_INTERVAL_S:
+            return
+        self._status_checked = now
+        status = self.site_status()
+        if status == self._status_sent and now - self._status_sent_at < HEARTBEAT_S:
+            return
+        answer = self._call("site_status", status)
+        if not answer.get("ok"):
+            logger.warning("central refused this site's status: %s", answer.get("error"))
+        self._status_sent, self._status_sent_at = status, now
+
+    def _follow_catalogue(self, version: Any) -> None:
+        """The central named its catalogue's version: fetch and apply the list when this site applied another."""
+        if not isinstance(version, str) or self.apply_catalogue is None or version == self._catalogue_failed:
+            return
+        with self.session_factory() as session:
+            state = session.get(UplinkState, self.site_id)
+            applied = state.catalogue_version if state else ""
+        if version == applied:
+            return
+        answer = self._call("catalogue", {})
+        fields, published = answer.get("fields"), answer.get("version")
+        if not answer.get("ok") or not isinstance(fields, list) or not isinstance(published, str):
+            logger.warning("the province catalogue could not be read: %s", answer.get("error"))
+            return
+        try:
+            self.apply_catalogue(fields)
+        except HangChoError as problem:
+            # Retried at the next connection, not every heartbeat: an administrator has to act first.
+            self._catalogue_failed = version
+            logger.error("the province catalogue %s was not applied: %s %s", published, problem.code,
+                         getattr(problem, "fields", ""))
+            self._write_state(connected=True, error=f"catalogue: {problem.code}", force=True)
+            return
+        with self.write_session_factory() as session:
+            state = session.get(UplinkState, self.site_id)
+            if state is not None:
+                state.catalogue_version = published
+                session.commit()
+        logger.info("province catalogue %s applied (%s fields)", published, len(fields))
+
     # ------------------------------------------------------------------ health
 
     def _write_state(self, *, connected: bool, acknowledged: int | None = None, error: str | None = None,
@@ -305,6 +384,7 @@ class Uplink:
                 if phone_base_url is not None:
                     state.phone_base_url = phone_base_url
                 session.commit()
+                self._recorded_acknowledged = state.acknowledged_seq
         except SQLAlchemyError:
             logger.warning("uplink: could not record its health", exc_info=True)
 

@@ -67,6 +67,41 @@ def start_uplink(runtime_: Runtime) -> Any:
 
     uplink = Uplink(runtime_.engine, runtime_.session_factory, runtime_.write_session_factory, settings.central_url,
                     settings.uplink_key, batch_size=settings.uplink_batch_size, poll_s=settings.uplink_poll_s,
-                    max_backoff_s=settings.uplink_max_backoff_s, relayed_rating=relayed_rating)
+                    max_backoff_s=settings.uplink_max_backoff_s, relayed_rating=relayed_rating,
+                    apply_catalogue=lambda fields: apply_province_catalogue(runtime_, fields))
     uplink.start()
     return uplink
+
+
+def apply_province_catalogue(runtime_: Runtime, fields: list[dict[str, Any]]) -> dict[str, int]:
+    """The province's list of fields, applied by the site's audited admin code in one transaction with the
+    `settings_changed` event that makes every screen of the site refresh (the site's row locked first,
+    as every administrative change does)."""
+    from sqlalchemy import select
+
+    from server import administration
+    from server.models import Site
+    from server.queue import events as ev
+
+    with runtime_.write_session_factory() as session:
+        site = session.scalar(select(Site).order_by(Site.id).limit(1).with_for_update())
+        if site is None:
+            return {}
+        counts = administration.apply_province_catalogue(session, site.id, _catalogue_entries(fields),
+                                                         runtime_.clock.now())
+        runtime_.service(session).record_setting_change(site.id, ev.SETTINGS_CHANGED,
+                                                        {"what": "services", "source": "province", **counts})
+        return counts
+
+
+def _catalogue_entries(fields: list[Any]) -> list[dict[str, str]]:
+    """What the central sent, as text values; a malformed entry refuses the whole list."""
+    from server import errors
+
+    entries = []
+    for field in fields:
+        if not isinstance(field, dict) or not all(isinstance(field.get(key, ""), str)
+                                                  for key in ("code", "name", "name_en", "prefix")):
+            raise errors.ValidationFailed(fields={"catalogue": "code, name, name_en, prefix"})
+        entries.append({key: str(field.get(key, "")) for key in ("code", "name", "name_en", "prefix")})
+    return entries

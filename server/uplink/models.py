@@ -24,3 +24,5 @@ class UplinkState(Base):
     # The central's public base URL, from its answer to `hello`: the QR codes of new tickets point there
     # (docs/phone-via-central.md). Empty until a central has told it.
     phone_base_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The province catalogue's version this site last applied (the central's hello answer names its own).
+    catalogue_version: Mapped[str] = mapped_column(String(64), default="", server_default="")

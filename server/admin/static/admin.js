@@ -183,11 +183,12 @@
     async services() {
       const services = await call("GET", "/admin/services");
       const rows = services.map((s) => element("tr", {"data-id": s.id},
-        element("td", {}, s.code), element("th", {scope: "row"}, s.name, s.name_en ? element("small", {class: "muted"}, ` · ${s.name_en}`) : null),
+        element("td", {}, s.code), element("th", {scope: "row"}, s.name, s.name_en ? element("small", {class: "muted"}, ` · ${s.name_en}`) : null,
+          s.from_province ? element("span", {class: "province-badge"}, t("from_province")) : null),
         element("td", {}, s.group_name),
         element("td", {}, `${s.number_prefix}${String(s.number_start).padStart(s.number_width, "0")}–${s.number_prefix}${String(s.number_end).padStart(s.number_width, "0")}`),
         element("td", {class: "num"}, s.daily_quota === null ? t("no_quota") : number(s.daily_quota)),
-        element("td", {}, yesNo(s.active)),
+        element("td", {}, s.awaiting_counter ? t("awaiting_counter") : yesNo(s.active)),
         element("td", {class: "actions"},
           button(t("edit"), () => openForm(t("edit_field"), fieldFields.filter((f) => f.name !== "code").concat([{name: "active", label: t("active"), type: "checkbox"}]), s,
             (values) => apply(() => call("PATCH", `/admin/services/${s.id}`, {...values, clear_quota: values.daily_quota === null, daily_quota: values.daily_quota ?? undefined})))))));

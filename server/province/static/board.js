@@ -3,8 +3,7 @@
    timer only re-words "last seen N minutes ago" and marks a site silent for too long as disconnected. */
 (function (global) {
   "use strict";
-  const lang = document.documentElement.lang === "en" ? "en" : "vi";
-  const catalogue = JSON.parse(document.getElementById("staff-messages").textContent);
+  const {lang, t} = global.HangChoMessages("staff-messages");
   const board = document.getElementById("province-board");
   const staleMs = Number(board.dataset.staleS || 45) * 1000;
   const tbody = document.querySelector("#sites-table tbody");
@@ -13,11 +12,6 @@
   let sortKey = "name";
   let sortDescending = false;
 
-  function t(key, params) {
-    const text = (catalogue[lang] && catalogue[lang][key]) || (catalogue.vi && catalogue.vi[key]) || key;
-    if (!params) return text;
-    return text.replace(/%\((\w+)\)s/g, (m, name) => (name in params ? String(params[name]) : m));
-  }
   const numbers = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB");
 
   function isConnected(site) {
@@ -100,6 +94,13 @@
     link.href = "/province/sites/" + site.id;
     link.textContent = site.name;
     name.appendChild(link);
+    if (site.site_name && site.site_name !== site.name) {
+      /* The registered name is the province's official one; the site's own name, as it calls itself, beside it. */
+      const own = document.createElement("span");
+      own.className = "site-own-name";
+      own.textContent = t("own_name", {name: site.site_name});
+      name.appendChild(own);
+    }
     if (site.demo) {
       const tag = document.createElement("span");
       tag.className = "demo-tag";

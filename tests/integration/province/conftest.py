@@ -86,15 +86,20 @@ class Central:
         return {row["code"]: row for row in answer.json()}
 
     def query(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                return list(connection.execute(text(sql), params))
-        finally:
-            engine.dispose()
+        return query_database(self.database_url, sql, **params)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def query_database(database_url: str, sql: str, **params: Any) -> list[Any]:
+    """The rows of one SQL statement, read straight from a central's or a site's database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql), params))
+    finally:
+        engine.dispose()
 
 
 def seed_central(database_url: str) -> None:
