@@ -163,31 +163,33 @@ def phone_room(sha: str) -> str:
 # --------------------------------------------------------------------------- looking a token up
 
 def find_ticket(token: str) -> PhoneTicket:
-    """The ticket whose token the phone presents; a token that matches nothing is recorded (throttled per
-    token pattern) and refused as not found. Too many misses of the pattern: 429."""
+    """The ticket whose token the phone presents; a token that matches nothing is recorded and refused as
+    not found, or 429 once its pattern (or every pattern together) has missed too often. A real token is
+    never refused by the throttle: guessers must not be able to lock citizens out (issue 11), and a
+    144-bit token is not found by guessing anyway; the throttle keeps guessing from costing the server."""
     now = runtime().clock.now()
     pattern = token_pattern(token)
     recent = select(func.count(PhoneLookupMiss.id)).where(PhoneLookupMiss.created_at >= now - dt.timedelta(minutes=1))
     # A reading session of its own, closed before any write: on SQLite a request's writing session would
     # hold the write lock that recording a miss (or the rating) needs.
     with runtime().session_factory() as session:
-        if (session.scalar(recent.where(PhoneLookupMiss.token_pattern == pattern)) or 0) >= MISSES_PER_PATTERN_PER_MINUTE \
-                or (session.scalar(recent) or 0) >= MISSES_PER_MINUTE:
-            raise errors.RatingRateLimited()
         row = None
         if 0 < len(token) <= MAX_TOKEN_LENGTH and first_control_character(token) is None:
             row = session.scalar(select(PhoneTicket).where(PhoneTicket.token_sha256 == digest(token)))
-    if row is None:
-        writer = runtime().write_session_factory()
-        try:
-            writer.add(PhoneLookupMiss(token_pattern=pattern[:TOKEN_PATTERN_LENGTH], created_at=now))
-            writer.execute(PhoneLookupMiss.__table__.delete().where(
-                PhoneLookupMiss.created_at < now - dt.timedelta(minutes=10)))
-            writer.commit()
-        finally:
-            writer.close()
-        raise errors.TicketNotFound(message=errors.N_("This ticket link is not valid."))
-    return row
+        if row is not None:
+            return row
+        if (session.scalar(recent.where(PhoneLookupMiss.token_pattern == pattern)) or 0) >= MISSES_PER_PATTERN_PER_MINUTE \
+                or (session.scalar(recent) or 0) >= MISSES_PER_MINUTE:
+            raise errors.RatingRateLimited()
+    writer = runtime().write_session_factory()
+    try:
+        writer.add(PhoneLookupMiss(token_pattern=pattern[:TOKEN_PATTERN_LENGTH], created_at=now))
+        writer.execute(PhoneLookupMiss.__table__.delete().where(
+            PhoneLookupMiss.created_at < now - dt.timedelta(minutes=10)))
+        writer.commit()
+    finally:
+        writer.close()
+    raise errors.TicketNotFound(message=errors.N_("This ticket link is not valid."))
 
 
 def ratings_given_here(session: Session, sha: str) -> list[PhoneRating]:
@@ -315,7 +317,8 @@ def phone_page(token: str):  # type: ignore[no-untyped-def]
     try:
         row = find_ticket(token)
     except errors.TicketNotFound:
-        return render_template("kiosk/ticket_invalid.html", message=gettext(INVALID_LINK)), 404
+        return render_template("kiosk/ticket_invalid.html", assets="province_phone.static",
+                               message=gettext(INVALID_LINK)), 404
     return render_template("kiosk/ticket.html", assets="province_phone.static",
                            config={"texts": catalogue({**PHONE_TEXTS, **CENTRAL_PHONE_TEXTS}), "token": token,
                                    "ticket": central_view(row), "namespace": PHONE_NAMESPACE})

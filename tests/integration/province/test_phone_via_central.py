@@ -6,6 +6,7 @@ session and a python-socketio client that only ever talk to the central.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -82,6 +83,10 @@ def uplinked_ticket(central: Central, site) -> dict[str, Any]:  # type: ignore[n
         return found[0]["public_url"].startswith(central.url + "/t/")
 
     wait_until(printed_for_central, what="a QR code pointing at the central")
+    # The phone may open the link only once the uplink has brought the ticket to the central.
+    token = found[0]["public_url"].rsplit("/", 1)[1]
+    wait_until(lambda: requests.get(f"{central.url}/api/v1/public/tickets/{token}", timeout=10).status_code == 200,
+               what="the ticket known at the central")
     return found[0]
 
 
@@ -165,11 +170,22 @@ def test_a_phone_that_reaches_only_the_central_follows_its_ticket_and_rates_it(
         # Forged and foreign tokens: not found at the central, and guessing is throttled per token pattern.
         forged = token[:4] + "x" * (len(token) - 4)
         assert requests.get(f"{central.url}/api/v1/public/tickets/{forged}", timeout=10).status_code == 404
+        # The page of a link that names nothing says so in Vietnamese (it once failed to build its own style sheet).
+        invalid = requests.get(f"{central.url}/t/{forged}", timeout=10)
+        assert invalid.status_code == 404 and "Đường dẫn phiếu này không hợp lệ" in invalid.text, invalid.text[:500]
+        assert requests.get(central.url + re.search(r'href="([^"]*ticket\.css)"', invalid.text)[1], timeout=10).ok
         assert Phone(central, forged).rate(5).status_code == 403
         answers = [requests.get(f"{central.url}/api/v1/public/tickets/Zq9g{n}uess", timeout=10).status_code
                    for n in range(12)]
         assert answers[:9] == [404] * 9 and answers[-1] == 429
         assert phone.view().status_code == 200  # another pattern: the citizen holding a real token is not locked out
+        # Not even when the guesses share the real token's own first characters: the throttle refuses
+        # only tokens that match nothing, so nobody can lock a citizen out of their ticket.
+        same_pattern = [requests.get(f"{central.url}/api/v1/public/tickets/{token[:4]}{n}guess", timeout=10).status_code
+                        for n in range(12)]
+        assert same_pattern[-1] == 429
+        assert phone.view().status_code == 200
+        assert requests.get(f"{central.url}/t/{token}", timeout=10).status_code == 200
     finally:
         if phone is not None:
             phone.close()
