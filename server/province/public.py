@@ -82,4 +82,4 @@ def api_wait_times():  # type: ignore[no-untyped-def]
 def wait_page():  # type: ignore[no-untyped-def]
     """The citizen's phone page: where is the shortest wait for my field right now."""
     return render_template("province/wait.html", choices=field_choices(), messages=WAIT_MESSAGES,
-                           stale_s=runtime().settings.province_stale_s)
+                           stale_s=runtime().settings.province_stale_s, timezone=runtime().settings.timezone)

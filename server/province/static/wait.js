@@ -12,7 +12,9 @@
   const status = document.getElementById("wait-status");
   const sites = new Map();
   const STORAGE_KEY = "hangcho-wait-field";
-  const times = new Intl.DateTimeFormat(lang === "vi" ? "vi-VN" : "en-GB", {hour: "2-digit", minute: "2-digit"});
+  // Times in the province's own zone, whatever the phone's (a visitor's phone may still be on another zone).
+  const times = new Intl.DateTimeFormat(lang === "vi" ? "vi-VN" : "en-GB",
+    {hour: "2-digit", minute: "2-digit", timeZone: page.dataset.timezone || "Asia/Ho_Chi_Minh"});
 
 
   let skewMs = 0;  // the phone's clock minus the server's (a phone's clock may be minutes off)
