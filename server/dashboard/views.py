@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
+from server.queue import leadership
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -178,12 +179,7 @@ def dossier_page():  # type: ignore[no-untyped-def]
 
 
 LEADER_MESSAGES = {
-    "kind_satisfaction_low": N_("Satisfaction below target"),
-    "kind_wait_p90_high": N_("Waiting time (P90) above target"),
-    "kind_repeat_rate_high": N_("Repeat visits above target"),
-    "kind_rating_flags": N_("Ratings flagged as doubtful"),
-    "kind_alerts_open": N_("Alerts left open"),
-    "kind_response_rate_low": N_("Too few citizens rate"),
+    **{f"kind_{kind}": name for kind, name in leadership.KIND_NAMES.items()},
     "week_of": N_("Week %(start)s – %(end)s"),
     "figure_target": N_("%(figure)s (target %(target)s)"),
     "needs_action": N_("Action needed"),

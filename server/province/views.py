@@ -11,6 +11,7 @@ from server.api.schemas import Answer, Strict
 from server.api.validation import documented, json_body
 from server.auth.access import allow, presented_credential, require_actor
 from server.errors import N_
+from server.queue import leadership
 from server.province.catalogue import published, replace_catalogue
 from server.province.ingest import sites_overview, verify_stored
 from server.runtime import db_session, runtime
@@ -42,13 +43,8 @@ BOARD_MESSAGES = {
     "red_no_action": N_("no action recorded yet"),
     "red_week": N_("week of %(date)s"),
     "red_more": N_("and %(count)s more"),
-    # The leader's red items (server/queue/leadership.py KINDS), as the site's own board names them.
-    "kind_satisfaction_low": N_("Satisfaction below target"),
-    "kind_wait_p90_high": N_("Waiting time (P90) above target"),
-    "kind_repeat_rate_high": N_("Repeat visits above target"),
-    "kind_rating_flags": N_("Ratings flagged as doubtful"),
-    "kind_alerts_open": N_("Alerts left open"),
-    "kind_response_rate_low": N_("Too few citizens rate"),
+    # The leader's red items, named as the site's own board names them.
+    **{f"kind_{kind}": name for kind, name in leadership.KIND_NAMES.items()},
     "own_name": N_("The site calls itself: %(name)s"),
 }
 

@@ -24,6 +24,15 @@ from server.queue.site_settings import site_settings
 from server.queue.unit_of_work import Concern, verb
 
 KINDS = ("satisfaction_low", "wait_p90_high", "repeat_rate_high", "rating_flags", "alerts_open", "response_rate_low")
+# What each kind of red item is called on the site's leader's board and on the province board alike.
+KIND_NAMES = {
+    "satisfaction_low": N_("Satisfaction below target"),
+    "wait_p90_high": N_("Waiting time (P90) above target"),
+    "repeat_rate_high": N_("Repeat visits above target"),
+    "rating_flags": N_("Ratings flagged as doubtful"),
+    "alerts_open": N_("Alerts left open"),
+    "response_rate_low": N_("Too few citizens rate"),
+}
 NOTE_MIN_LENGTH = 10
 
 
@@ -96,19 +105,24 @@ class Leadership(Concern):
                         (ev.dashboard_room(site.id),))
         return items
 
-    @verb
-    def record_action(self, item_id: int, actor: Actor, action: str, due: dt.date) -> LeaderItem:
-        """The head of the centre says what will be done, and by when; a later action replaces it (the log
-        keeps every one)."""
+    def _open_item(self, item_id: int, actor: Actor) -> tuple[LeaderItem, Site]:
+        """The red item and its site (locked) for the head of the centre; a cleared item changes no more."""
         self.uow.actor = actor
         item = self._item(item_id, actor)
         site = self.uow.lock_site(item.site_id)
         check_leader(actor, site.id)
+        if item.cleared_at is not None:
+            raise errors.Conflict(message=N_("This item is already cleared."))
+        return item, site
+
+    @verb
+    def record_action(self, item_id: int, actor: Actor, action: str, due: dt.date) -> LeaderItem:
+        """The head of the centre says what will be done, and by when; a later action replaces it (the log
+        keeps every one)."""
+        item, site = self._open_item(item_id, actor)
         action = action.strip()
         if len(action) < NOTE_MIN_LENGTH:
             raise errors.ValidationFailed(fields={"action": N_("say what will be done (at least 10 characters)")})
-        if item.cleared_at is not None:
-            raise errors.Conflict(message=N_("This item is already cleared."))
         today = business_date(self.uow.now(), site.timezone)
         if due < today:
             raise errors.ValidationFailed(fields={"due": N_("the due date cannot be in the past")})
@@ -123,15 +137,10 @@ class Leadership(Concern):
     @verb
     def clear_item(self, item_id: int, actor: Actor, note: str) -> LeaderItem:
         """Clear a red item: only after an action was recorded, and never without a note."""
-        self.uow.actor = actor
-        item = self._item(item_id, actor)
-        site = self.uow.lock_site(item.site_id)
-        check_leader(actor, site.id)
+        item, site = self._open_item(item_id, actor)
         note = note.strip()
         if len(note) < NOTE_MIN_LENGTH:
             raise errors.ValidationFailed(fields={"note": N_("a note is needed to clear an item (at least 10 characters)")})
-        if item.cleared_at is not None:
-            raise errors.Conflict(message=N_("This item is already cleared."))
         if not item.action:
             raise errors.Conflict(message=N_("Record an action and its due date before clearing this item."))
         item.cleared_note, item.cleared_by_id, item.cleared_at = note[:1000], actor.id, self.uow.now()
