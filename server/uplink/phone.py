@@ -2,7 +2,7 @@
 
 - `phone_views`: what the site's own phone page would show for each ticket that may have changed, keyed
   by the SHA-256 of the ticket's token (never the token), for the uplink's `phone_tickets` call. The
-  same code as the site's phone page (queries.ticket_public_view), so both pages agree.
+  same code as the site's phone page (queries.public_views / ticket_public_view), so both pages agree.
 - `rate_relayed`: a phone's rating relayed by the central over this site's own uplink connection, handed
   to the site's own rating verb with every rule it has, judged at the time the citizen gave it.
 - `phone_base_url`: where the QR codes of new tickets point (the central once it has said so).
@@ -48,15 +48,10 @@ def phone_views(session: Session, site_id: int, now: dt.datetime, after_seq: int
     if after_seq is not None:
         ids.update(session.scalars(select(Event.ticket_id).where(
             Event.site_id == site_id, Event.seq > after_seq, Event.ticket_id.is_not(None)).distinct()))
-    views = []
-    for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids), Ticket.public_token_sha256 != "")
-                                  .order_by(Ticket.id)):
-        view = queries.ticket_public_view(session, ticket)
-        view.pop("room", None)
-        view.pop("seq", None)
-        views.append({"token_sha256": ticket.public_token_sha256, "business_date": ticket.business_date.isoformat(),
-                      "view": view})
-    return views
+    tickets = list(session.scalars(select(Ticket).where(Ticket.id.in_(ids), Ticket.public_token_sha256 != "")
+                                   .order_by(Ticket.id)))
+    return [{"token_sha256": ticket.public_token_sha256, "business_date": ticket.business_date.isoformat(),
+             "view": view} for ticket, view in zip(tickets, queries.public_views(session, tickets))]
 
 
 def rate_relayed(service_for: Callable[[Session], Any], session_factory: Callable[[], Session], site_id: int,
