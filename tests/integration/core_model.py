@@ -554,7 +554,7 @@ class CoreMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ administration
 
     @rule(action=st.sampled_from(["edit_field", "share_numbers", "create_field", "edit_counter", "edit_hours",
-                                  "edit_settings"]),
+                                  "edit_settings", "province_catalogue"]),
           # Starts near the demo's ranges (1001…, 2001…, A001…) make overlaps, where numbers collide, likely.
           pick=st.integers(0, 20), start=st.one_of(st.sampled_from([1, 995, 1001, 1002, 1999, 2001]), st.integers(0, 9000)),
           size=st.integers(0, 1500),
@@ -566,7 +566,9 @@ class CoreMachine(RuleBasedStateMachine):
                         fields: list[int], open_now: bool, in_a_row: int, field_order: str, grace: int,
                         window: int) -> None:
         """An administrator's change: a field's numbers or use, a new field (numbered, or given the next free
-        range), a counter's fields, the working hours, the site settings the core reads."""
+        range), a counter's fields, the working hours, the site settings the core reads; or the province's
+        catalogue of fields applied as the uplink applies it (issue 13): renames, fields that leave it, a new
+        field added unused until a counter is given it."""
         now = self.clock.now()
         service_id = self.services[pick % len(self.services)]
         counter_id = COUNTERS[pick % len(COUNTERS)]
@@ -613,9 +615,20 @@ class CoreMachine(RuleBasedStateMachine):
                  "rating_flags": {"burst_count": 2 + in_a_row, "burst_window_s": window, "too_soon_s": 1 + pick,
                                   "outlier_min_ratings": 1 + pick % 3}}, now, by_staff_id=ADMIN_ID)
 
+        def province_catalogue(session: Any) -> None:
+            session.scalar(select(Site).where(Site.id == SITE).with_for_update())  # as the uplink's path locks it
+            present = list(session.scalars(select(Service).where(Service.site_id == SITE).order_by(Service.id)))
+            entries = [{"code": service.code, "name": f"Lĩnh vực tỉnh {service.code}" if flag else service.name,
+                        "name_en": service.name_en} for index, service in enumerate(present) if (index + pick) % 3]
+            entries.append({"code": f"P{pick % 4}", "name": f"Lĩnh vực tỉnh P{pick % 4}", "prefix": prefix})
+            administration.apply_province_catalogue(session, SITE, entries, now)
+            session.flush()
+            self.services.extend(session.scalars(select(Service.id).where(
+                Service.site_id == SITE, Service.id.not_in(self.services)).order_by(Service.id)))
+
         changes = {"edit_field": edit_field, "share_numbers": share_numbers, "create_field": create_field, "edit_counter": edit_counter,
-                   "edit_hours": edit_hours, "edit_settings": edit_settings}
-        if action != "create_field" or len(self.services) < 12:
+                   "edit_hours": edit_hours, "edit_settings": edit_settings, "province_catalogue": province_catalogue}
+        if action not in ("create_field", "province_catalogue") or len(self.services) < 12:
             self.administer(action, changes[action], action)
         if action in ("share_numbers", "edit_field") and flag:
             # Citizens keep coming for the field just changed and for its neighbour.
